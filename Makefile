@@ -1,0 +1,48 @@
+# Yiyang: `make demo` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test test-sqlite test-postgres test-browser lint install browser clean bench-registry
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+demo: $(STAMP)
+	$(BIN)/yiyang migrate --verbosity 0
+	$(BIN)/yiyang demo
+	$(BIN)/yiyang serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) browser lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check yiyang tests bench
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The same suite again on PostgreSQL when it is reachable (browser flows run once, above).
+test-postgres: $(STAMP)
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"; \
+	else echo "PostgreSQL at $(PG_URL) is not reachable: skipping the PostgreSQL run"; fi
+
+bench-registry: $(STAMP)
+	$(BIN)/yiyang bench registry --elders 1000000
+
+clean:
+	rm -rf $(VENV) var

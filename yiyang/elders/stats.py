@@ -1,0 +1,172 @@
+"""Pre-aggregated counts of active elders (ElderCount), kept exact on every write.
+
+Keys per village: "total", "sex:M", "econ:dibao", "living:alone", "flag:gugua",
+"level:2" / "level:none", "by:1946" (birth year). Age thresholds are made exact by
+adding the direct count of the one birth year that straddles the boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+
+from yiyang.core.models import prefix_upper_bound
+from yiyang.elders.categories import birth_date_bound
+from yiyang.elders.choices import (
+    AGE_BAND_BOUNDS,
+    CapabilityLevel,
+    Category,
+    ElderStatus,
+)
+from yiyang.elders.models import Elder, ElderCount
+
+FLAGS = {
+    "gugua": "is_gugua",
+    "sanlao": "is_sanlao",
+    "youfu": "is_youfu",
+    "jisheng": "is_jisheng_special",
+    "left_behind": "is_left_behind",
+}
+_CATEGORY_KEYS = {
+    Category.DIBAO: ["econ:dibao"],
+    Category.DIBIAN: ["econ:dibian"],
+    Category.TEKUN: ["econ:tekun"],
+    Category.SANLAO: ["flag:sanlao"],
+    Category.YOUFU: ["flag:youfu"],
+    Category.JISHENG: ["flag:jisheng"],
+    Category.ALONE: ["living:alone"],
+    Category.EMPTY_NEST: ["living:empty_nest"],
+    Category.GUGUA: ["flag:gugua"],
+    Category.LEFT_BEHIND: ["flag:left_behind"],
+    Category.DISABLED: [f"level:{n}" for n in (2, 3, 4)],
+}
+
+
+def keys_of(elder: Elder) -> list[str]:
+    if elder.status != ElderStatus.ACTIVE:
+        return []
+    level = "none" if elder.capability_level is None else elder.capability_level
+    keys = [
+        "total",
+        f"sex:{elder.sex}",
+        f"econ:{elder.economic_status}",
+        f"living:{elder.living_arrangement}",
+        f"level:{level}",
+        f"by:{elder.birth_date.year}",
+    ]
+    keys += [f"flag:{key}" for key, field in FLAGS.items() if getattr(elder, field)]
+    return keys
+
+
+def snapshot(elder: Elder | None) -> tuple[str, list[str]] | None:
+    return None if elder is None else (elder.region_id, keys_of(elder))
+
+
+def apply_change(before, after) -> None:
+    """Move the counts from an elder's old state to the new one (call in the write's
+    transaction; before/after are snapshot() values)."""
+    delta: Counter = Counter()
+    if before:
+        delta.update({(before[0], key): -1 for key in before[1]})
+    if after:
+        delta.update({(after[0], key): 1 for key in after[1]})
+    for (region_id, key), change in delta.items():
+        if change:
+            _bump(region_id, key, change)
+
+
+def _bump(region_id: str, key: str, change: int) -> None:
+    updated = ElderCount.objects.filter(region_id=region_id, key=key).update(
+        count=F("count") + change
+    )
+    if not updated:
+        ElderCount.objects.create(region_id=region_id, key=key, count=change)
+
+
+@transaction.atomic
+def rebuild() -> None:
+    """Recount everything from the registry (after bulk loads)."""
+    ElderCount.objects.all().delete()
+    active = Elder.objects.active()
+    rows: Counter = Counter()
+    dimensions = {
+        "sex": "sex",
+        "econ": "economic_status",
+        "living": "living_arrangement",
+        "level": "capability_level",
+        "by": "birth_date__year",
+    }
+    for label, field in dimensions.items():
+        for row in active.values("region_id", field).annotate(n=Count("id")).order_by():
+            value = row[field]
+            value = "none" if value is None and label == "level" else value
+            rows[(row["region_id"], f"{label}:{value}")] += row["n"]
+    for row in active.values("region_id").annotate(n=Count("id")).order_by():
+        rows[(row["region_id"], "total")] += row["n"]
+    for key, field in FLAGS.items():
+        flagged = active.filter(**{field: True}).values("region_id").annotate(n=Count("id"))
+        for row in flagged.order_by():
+            rows[(row["region_id"], f"flag:{key}")] += row["n"]
+    ElderCount.objects.bulk_create(
+        [ElderCount(region_id=r, key=k, count=n) for (r, k), n in rows.items()], batch_size=5000
+    )
+
+
+def _in_prefix(qs, prefix: str):
+    if len(prefix) == 12:
+        return qs.filter(region_id=prefix)
+    return qs.filter(region_id__gte=prefix, region_id__lt=prefix_upper_bound(prefix))
+
+
+def key_totals(prefix: str) -> dict[str, int]:
+    rows = _in_prefix(ElderCount.objects.all(), prefix).values("key").annotate(n=Sum("count"))
+    return {row["key"]: row["n"] for row in rows.order_by()}
+
+
+def _aged_at_least(totals: dict, prefix: str, age: int, today: dt.date) -> int:
+    bound = birth_date_bound(age, today)
+    whole_years = sum(
+        n for key, n in totals.items() if key.startswith("by:") and int(key[3:]) < bound.year
+    )
+    straddling = (
+        Elder.objects.in_prefix(prefix)
+        .active()
+        .filter(birth_date__gte=dt.date(bound.year, 1, 1), birth_date__lte=bound)
+        .count()
+    )
+    return whole_years + straddling
+
+
+def summary(prefix: str, today: dt.date | None = None) -> dict:
+    """Everything the category panel shows for a region prefix, exact."""
+    today = today or dt.date.today()
+    totals = key_totals(prefix)
+    aged = {age: _aged_at_least(totals, prefix, age, today) for age in (70, 80, 90, 100)}
+    aged[60] = _aged_at_least(totals, prefix, 60, today)
+    categories = {c: sum(totals.get(k, 0) for k in keys) for c, keys in _CATEGORY_KEYS.items()}
+    categories[Category.AGED_80] = aged[80]
+    categories[Category.CENTENARIAN] = aged[100]
+    bands = {}
+    for band, (low, high) in AGE_BAND_BOUNDS.items():
+        bands[band] = aged[low] - (aged[high] if high else 0)
+    return {
+        "total": totals.get("total", 0),
+        "sex": {"M": totals.get("sex:M", 0), "F": totals.get("sex:F", 0)},
+        "categories": {str(c): n for c, n in categories.items()},
+        "levels": {str(lv.value): totals.get(f"level:{lv.value}", 0) for lv in CapabilityLevel}
+        | {"none": totals.get("level:none", 0)},
+        "age_bands": {str(b): n for b, n in bands.items()},
+        "under_60": totals.get("total", 0) - aged[60],
+    }
+
+
+def village_totals(prefix: str) -> dict[str, int]:
+    rows = _in_prefix(ElderCount.objects.filter(key="total"), prefix)
+    return dict(rows.values_list("region_id", "count"))
+
+
+def uses_fts() -> bool:
+    return connection.vendor == "sqlite"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from yiyang.elders import views
+
+app_name = "elders"
+
+urlpatterns = [
+    path("", views.elder_list, name="list"),
+    path("new/", views.elder_create, name="create"),
+    path("stats/", views.elder_stats, name="stats"),
+    path("<int:pk>/", views.elder_detail, name="detail"),
+    path("<int:pk>/edit/", views.elder_edit, name="edit"),
+    path("<int:pk>/status/", views.elder_status, name="status"),
+    path("<int:pk>/reveal/<str:field>/", views.elder_reveal, name="reveal"),
+    path("contacts/<int:pk>/reveal/", views.contact_reveal, name="contact_reveal"),
+]

@@ -1,0 +1,143 @@
+"""Registry pages. Thin: parse, scope, call a service or query, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiyang.core import scoping
+from yiyang.core.choices import Action, PersonalField
+from yiyang.core.models import AuditLog, Region
+from yiyang.elders import queries, services, stats
+from yiyang.elders.choices import Category
+from yiyang.elders.forms import ContactFormSet, ElderFilterForm, ElderForm, StatusForm
+from yiyang.elders.models import Elder, EmergencyContact
+
+
+def _page_number(request) -> int:
+    try:
+        return int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
+
+
+@login_required
+def elder_list(request):
+    form = ElderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = queries.page_of(queries.elder_list(request.user, filters), _page_number(request))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "elders/elder_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_add": scoping.can(request.user, Action.ADD),
+        "can_export": scoping.can(request.user, Action.EXPORT),
+    })
+
+
+def _visible_elder(request, pk: int, action: str = Action.VIEW) -> Elder:
+    return get_object_or_404(Elder.objects.restrict(request.user, action), pk=pk)
+
+
+@login_required
+def elder_detail(request, pk: int):
+    elder = _visible_elder(request, pk)
+    history = AuditLog.objects.filter(object_type="elders.elder", object_id=str(elder.pk))
+    user = request.user
+    return render(request, "elders/elder_detail.html", {
+        "elder": elder,
+        "contacts": elder.contacts.all(),
+        "history": history[:100],
+        "categories": [Category(c).label for c in elder.categories()],
+        "reveal": {f: scoping.may_reveal(user, f) for f in PersonalField.values},
+        "can_change": Elder.objects.restrict(user, Action.CHANGE).filter(pk=pk).exists(),
+        "can_set_status": scoping.can(user, Action.SET_STATUS),
+    })
+
+
+def _contacts_from(formset):
+    return [f.to_data() for f in formset.forms if f.has_changed() and f.cleaned_data]
+
+
+def _edit(request, elder: Elder | None):
+    user = request.user
+    initial = ElderForm.initial_for(elder) if elder else None
+    contacts_initial = [
+        {"name": c.name, "relation": c.relation, "phone": c.phone} for c in elder.contacts.all()
+    ] if elder else None
+    form = ElderForm(request.POST or None, user=user, instance=elder, initial=initial)
+    formset = ContactFormSet(request.POST or None, prefix="contacts", initial=contacts_initial)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.to_data(_contacts_from(formset))
+        if elder is None:
+            elder = services.create_elder(data, actor=user)
+            messages.success(request, _("%(name)s was added to the registry.") % {"name": elder.name})
+        else:
+            elder = services.update_elder(elder, data, actor=user)
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": elder.name})
+        return redirect("elders:detail", pk=elder.pk)
+    return render(request, "elders/elder_form.html", {"form": form, "formset": formset, "elder": elder})
+
+
+@login_required
+def elder_create(request):
+    scoping.require(request.user, Action.ADD)
+    return _edit(request, None)
+
+
+@login_required
+def elder_edit(request, pk: int):
+    return _edit(request, _visible_elder(request, pk, Action.CHANGE))
+
+
+@login_required
+def elder_status(request, pk: int):
+    elder = _visible_elder(request, pk, Action.SET_STATUS)
+    form = StatusForm(request.POST or None, initial={"status": elder.status})
+    if request.method == "POST" and form.is_valid():
+        services.set_status(
+            elder, form.cleaned_data["status"], on=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"], actor=request.user,
+        )
+        messages.success(request, _("The status of %(name)s was changed.") % {"name": elder.name})
+        return redirect("elders:detail", pk=elder.pk)
+    return render(request, "elders/elder_status.html", {"form": form, "elder": elder})
+
+
+@login_required
+@require_POST
+def elder_reveal(request, pk: int, field: str):
+    elder = _visible_elder(request, pk)
+    value = services.reveal(elder, field, actor=request.user)
+    return HttpResponse(format_html('<span class="revealed">{}</span>', value or "—"))
+
+
+@login_required
+@require_POST
+def contact_reveal(request, pk: int):
+    contact = get_object_or_404(EmergencyContact.objects.select_related("elder"), pk=pk)
+    if not Elder.objects.restrict(request.user).filter(pk=contact.elder_id).exists():
+        raise Http404
+    value = services.reveal_contact_phone(contact, actor=request.user)
+    return HttpResponse(format_html('<span class="revealed">{}</span>', value))
+
+
+@login_required
+def elder_stats(request):
+    user = request.user
+    if not scoping.is_region_scoped(user):
+        raise Http404
+    code = request.GET.get("region") or user.scope_region_id
+    region = get_object_or_404(scoping.visible_regions(user), code=code)
+    summary = stats.summary(region.prefix)
+    return render(request, "elders/elder_stats.html", {
+        "region": region,
+        "summary": summary,
+        "categories": [(Category(c).label, c, n) for c, n in summary["categories"].items()],
+        "children": Region.objects.children_of(region),
+    })
