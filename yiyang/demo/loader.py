@@ -1,0 +1,150 @@
+"""Bulk-load the synthetic county: COPY on PostgreSQL, executemany on SQLite."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from django.db import connection, transaction
+from django.db.models import Max
+
+from yiyang.core.choices import OrganisationKind, Role
+from yiyang.core.models import Organisation, Region, User
+from yiyang.elders import stats
+from yiyang.elders.choices import GrantKind
+from yiyang.elders.models import Elder, ElderGrant
+
+from .county import CONTACT_COLUMNS, ELDER_COLUMNS, COUNTY_CODE, CountyGenerator
+
+DEMO_PASSWORD = "Yiyang-demo-2026"
+BATCH = 5000
+PROVIDERS = ["康乐居家养老服务中心", "福寿养老服务有限公司", "夕阳红助老服务社", "仁和护理服务中心",
+             "邻里守望社工服务站", "长青医养结合服务中心"]
+
+
+def write_rows(table: str, columns: tuple[str, ...], rows) -> int:
+    """Insert an iterable of tuples in batches; returns the row count."""
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        iterator = iter(rows)
+        while batch := list(itertools.islice(iterator, BATCH)):
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def load_regions(generator: CountyGenerator) -> None:
+    rows = generator.build_regions()
+    Region.objects.bulk_create(
+        [Region(code=r.code, name=r.name, level=r.level, parent_id=r.parent) for r in rows],
+        batch_size=1000,
+    )
+
+
+def load_elders(generator: CountyGenerator, progress=None) -> int:
+    first_id = (Elder.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    contacts: list[tuple] = []
+
+    def elders():
+        for n, (row, contact_rows) in enumerate(generator.elder_rows(first_id), start=1):
+            contacts.extend(contact_rows)
+            if progress and n % 50_000 == 0:
+                progress(n)
+            yield row
+
+    count = write_rows("elders_elder", ELDER_COLUMNS, elders())
+    write_rows("elders_emergencycontact", CONTACT_COLUMNS, contacts)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('elders_elder', 'id'), "
+                           "(SELECT MAX(id) FROM elders_elder))")
+    return count
+
+
+def set_populations() -> None:
+    """Resident population per village from its elders and an ageing rate near 24 %."""
+    totals = stats.village_totals(COUNTY_CODE)
+    villages = list(Region.objects.filter(level=5))
+    for i, village in enumerate(villages):
+        rate = 0.21 + (i * 37 % 70) / 1000  # 21-28 %, deterministic
+        village.population = round(totals.get(village.code, 0) / rate)
+    Region.objects.bulk_update(villages, ["population"], batch_size=1000)
+    for level in (4, 3):
+        for region in Region.objects.filter(level=level):
+            region.population = sum(
+                r.population or 0 for r in Region.objects.within(region.prefix).filter(level=5))
+            region.save(update_fields=["population"])
+
+
+def create_accounts() -> list[tuple[str, str, str]]:
+    """One demo account per role; returns (username, role, scope) rows."""
+    county = Region.objects.get(code=COUNTY_CODE + "000000")
+    town = Region.objects.filter(level=4).order_by("code")[2]
+    village = Region.objects.within(town.prefix).filter(level=5).order_by("code").first()
+    orgs = [Organisation.objects.create(name=name, kind=OrganisationKind.PROVIDER, region=county)
+            for name in PROVIDERS]
+    Organisation.objects.create(name="颐阳县民政局", kind=OrganisationKind.BUREAU, region=county)
+    Organisation.objects.create(name="颐阳县养老服务呼叫中心", kind=OrganisationKind.CALL_CENTRE,
+                                region=county)
+    specs = [
+        ("admin", Role.BUREAU_ADMIN, county, None, "赵民政"),
+        ("town", Role.TOWN_WORKER, town, None, "钱专干"),
+        ("village", Role.VILLAGE_WORKER, village, None, "孙专干"),
+        ("provider", Role.PROVIDER_ADMIN, county, orgs[0], "李主任"),
+        ("caregiver", Role.CAREGIVER, county, orgs[0], "周护理"),
+        ("operator", Role.OPERATOR, county, None, "吴坐席"),
+        ("family", Role.FAMILY, county, None, "郑家属"),
+        ("volunteer", Role.VOLUNTEER, county, None, "王志愿"),
+    ]
+    accounts = []
+    for username, role, scope, org, full_name in specs:
+        user = User(username=username, role=role, scope_region=scope, organisation=org,
+                    full_name=full_name, is_staff=role == Role.BUREAU_ADMIN)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        accounts.append((username, str(Role(role).label), scope.name))
+    _grant_demo_access(orgs, village)
+    return accounts
+
+
+def _grant_demo_access(orgs, village) -> None:
+    """Providers serve the special-needs elders (特困/低保, moderately disabled or worse);
+    the demo caregiver, family member and volunteer get a few elders each."""
+    needy = Elder.objects.active().filter(
+        economic_status__in=["tekun", "dibao"], capability_level__gte=2
+    ).values_list("id", flat=True).order_by("id")
+    grants = [ElderGrant(elder_id=pk, kind=GrantKind.PROVIDER, organisation=orgs[i % len(orgs)])
+              for i, pk in enumerate(needy)]
+    served = [g.elder_id for g in grants if g.organisation == orgs[0]][:8]
+    caregiver, family, volunteer = (User.objects.get(username=u)
+                                    for u in ("caregiver", "family", "volunteer"))
+    grants += [ElderGrant(elder_id=pk, kind=GrantKind.CAREGIVER, user=caregiver) for pk in served]
+    local = list(Elder.objects.active().filter(region_id=village.code).values_list("id", flat=True)
+                 .order_by("id")[:3])
+    if local:
+        grants.append(ElderGrant(elder_id=local[0], kind=GrantKind.FAMILY, user=family))
+        grants += [ElderGrant(elder_id=pk, kind=GrantKind.VOLUNTEER, user=volunteer)
+                   for pk in local[1:]]
+    ElderGrant.objects.bulk_create(grants, batch_size=2000)
+
+
+def build(elders: int, *, seed: int = 2026, accounts: bool = True, log=print) -> list:
+    started = time.monotonic()
+    generator = CountyGenerator(elders, seed=seed)
+    with transaction.atomic():
+        load_regions(generator)
+        count = load_elders(generator, progress=lambda n: log(f"  {n:,} elders generated"))
+        log(f"  {count:,} elders written in {time.monotonic() - started:.0f} s")
+        stats.rebuild()
+        set_populations()
+        rows = create_accounts() if accounts else []
+    log(f"  county built in {time.monotonic() - started:.0f} s")
+    return rows

@@ -1,0 +1,37 @@
+"""`yiyang demo`: build the synthetic county into the embedded database (once)."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from yiyang.core.models import Region, User
+from yiyang.demo.loader import DEMO_PASSWORD, build
+
+
+class Command(BaseCommand):
+    help = "Build a realistic synthetic county with demo accounts (skipped if one exists)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--elders", type=int, default=130_000,
+                            help="how many residents aged 60+ (default 130,000)")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--reset", action="store_true",
+                            help="flush the database first and build anew")
+
+    def handle(self, *args, elders, seed, reset, **options):
+        call_command("migrate", verbosity=0)
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        if Region.objects.exists():
+            self.stdout.write("The demo county is already built (use --reset to rebuild).")
+        else:
+            self.stdout.write(f"Building the demo county with {elders:,} elders…")
+            build(elders, seed=seed, log=self.stdout.write)
+        self._print_accounts()
+
+    def _print_accounts(self):
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        for user in User.objects.select_related("scope_region").order_by("id"):
+            scope = user.scope_region.name if user.scope_region else ""
+            self.stdout.write(f"  {user.username:<10} {user.get_role_display():<28} {scope}")
+        self.stdout.write("Open http://127.0.0.1:8000 and log in with one of them.")
