@@ -2,19 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-base
+TEST_STAMP := $(VENV)/.installed-test
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-sqlite test-postgres test-browser lint install browser clean bench-registry
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(TEST_STAMP)
+
+install: $(TEST_STAMP)
 
 # Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
 browser:
@@ -27,16 +32,16 @@ demo: $(STAMP)
 	$(BIN)/yiyang demo
 	$(BIN)/yiyang serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) browser lint test-sqlite test-postgres
+test: $(TEST_STAMP) browser lint test-sqlite test-postgres
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check yiyang tests bench
 
-test-sqlite: $(STAMP)
+test-sqlite: $(TEST_STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The same suite again on PostgreSQL when it is reachable (browser flows run once, above).
-test-postgres: $(STAMP)
+test-postgres: $(TEST_STAMP)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"; \
 	else echo "PostgreSQL at $(PG_URL) is not reachable: skipping the PostgreSQL run"; fi

@@ -4,9 +4,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from yiyang.core.api import TokenAuth
+from yiyang.core.api import InvalidInput, TokenAuth
 from yiyang.core.api import router as core_router
-from yiyang.elders.api import InvalidInput
 from yiyang.elders.api import router as elders_router
 
 api = NinjaAPI(

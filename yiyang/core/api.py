@@ -32,6 +32,14 @@ class TokenAuth(HttpBearer):
 router = Router(tags=["auth and regions"])
 
 
+class InvalidInput(Exception):
+    """Raised with {field: [messages]}; answered as 400 JSON by yiyang.api."""
+
+    def __init__(self, errors: dict):
+        super().__init__("invalid input")
+        self.errors = errors
+
+
 class Credentials(Schema):
     username: str
     password: str

@@ -14,7 +14,7 @@ from yiyang.elders import stats
 from yiyang.elders.choices import GrantKind
 from yiyang.elders.models import Elder, ElderGrant
 
-from .county import CONTACT_COLUMNS, ELDER_COLUMNS, COUNTY_CODE, CountyGenerator
+from .county import CONTACT_COLUMNS, COUNTY_CODE, ELDER_COLUMNS, CountyGenerator
 
 DEMO_PASSWORD = "Yiyang-demo-2026"
 BATCH = 5000

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from yiyang.core import scoping
+from yiyang.core.api import InvalidInput
 from yiyang.core.choices import Action
 from yiyang.elders import queries, services, stats
 from yiyang.elders.forms import ContactForm, ElderFilterForm, ElderForm, StatusForm
@@ -157,11 +158,6 @@ def _querydict(data: dict) -> QueryDict:
         else:
             qd[key] = "" if value is None else str(value)
     return qd
-
-
-class InvalidInput(Exception):
-    def __init__(self, errors: dict):
-        self.errors = errors
 
 
 @router.get("", response=ElderPage)

@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def _print_accounts(self):
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         for user in User.objects.select_related("scope_region").order_by("id"):
             scope = user.scope_region.name if user.scope_region else ""
             self.stdout.write(f"  {user.username:<10} {user.get_role_display():<28} {scope}")
