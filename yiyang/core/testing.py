@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from functools import cache
+
+from django.contrib.auth.hashers import make_password
 
 from yiyang.core.choices import OrganisationKind, RegionLevel, Role
 from yiyang.core.models import Organisation, Region, User
@@ -40,10 +43,15 @@ def make_regions() -> dict[str, Region]:
     return regions
 
 
+@cache
+def _hashed(password: str) -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per process.
+    return make_password(password)
+
+
 def make_user(username: str, role: str, scope: str, organisation=None, password=PASSWORD) -> User:
     user = User(username=username, role=role, scope_region_id=scope, organisation=organisation,
-                full_name=username)
-    user.set_password(password)
+                full_name=username, password=_hashed(password))
     user.save()
     return user
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.elder_list, name="list"),
     path("new/", views.elder_create, name="create"),
     path("stats/", views.elder_stats, name="stats"),
+    path("export.csv", views.elder_export, name="export"),
     path("<int:pk>/", views.elder_detail, name="detail"),
     path("<int:pk>/edit/", views.elder_edit, name="edit"),
     path("<int:pk>/status/", views.elder_status, name="status"),

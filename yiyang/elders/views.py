@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from yiyang.core import scoping
 from yiyang.core.choices import Action, PersonalField
 from yiyang.core.models import AuditLog, Region
-from yiyang.elders import queries, services, stats
+from yiyang.elders import exports, queries, services, stats
 from yiyang.elders.choices import Category
 from yiyang.elders.forms import ContactFormSet, ElderFilterForm, ElderForm, StatusForm
 from yiyang.elders.models import Elder, EmergencyContact
@@ -38,6 +38,19 @@ def elder_list(request):
         "can_add": scoping.can(request.user, Action.ADD),
         "can_export": scoping.can(request.user, Action.EXPORT),
     })
+
+
+@login_required
+def elder_export(request):
+    """The filtered list as CSV, personal fields masked; the export is audited."""
+    scoping.require(request.user, Action.EXPORT)
+    form = ElderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = queries.elder_list(request.user, filters)
+    exports.record_export(request.user, filters, qs.count())
+    response = StreamingHttpResponse(exports.csv_lines(qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="elders.csv"'
+    return response
 
 
 def _visible_elder(request, pk: int, action: str = Action.VIEW) -> Elder:
