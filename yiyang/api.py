@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from yiyang.assessment.api import router as assessment_router
 from yiyang.core.api import InvalidInput, TokenAuth
 from yiyang.core.api import router as core_router
 from yiyang.elders.api import router as elders_router
@@ -18,6 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/elders", elders_router)
+api.add_router("/assessments", assessment_router)
 
 
 @api.exception_handler(Http404)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "yiyang.core",
     "yiyang.elders",
+    "yiyang.assessment",
     "yiyang.demo",
 ]
 
@@ -179,6 +180,11 @@ WHITENOISE_USE_FINDERS = True  # the embedded server needs no collectstatic step
 YIYANG_PAGE_SIZE = env_int("YIYANG_PAGE_SIZE", 50)
 YIYANG_COUNT_CAP = env_int("YIYANG_COUNT_CAP", 10_000)
 YIYANG_MIN_ELDER_AGE = 60
+YIYANG_REASSESSMENT_MONTHS = env_int("YIYANG_REASSESSMENT_MONTHS", 12)
+YIYANG_REASSESSMENT_CONDITION_DAYS = env_int("YIYANG_REASSESSMENT_CONDITION_DAYS", 30)
+YIYANG_REASSESSMENT_DUE_SOON_DAYS = env_int("YIYANG_REASSESSMENT_DUE_SOON_DAYS", 30)
+YIYANG_ASSESSMENT_FOUR_EYES = env_bool("YIYANG_ASSESSMENT_FOUR_EYES", True)
+YIYANG_ASSESSMENT_SCALE_FILES = [p for p in env_str("YIYANG_ASSESSMENT_SCALE_FILES").split(",") if p]
 YIYANG_REGION_NAME = _("Yiyang demo county")
 
 LOGGING = {

@@ -13,5 +13,6 @@ urlpatterns = [
     path("regions/<str:code>/", core_views.region_tree, name="region"),
     path("audit/", core_views.audit_log, name="audit"),
     path("elders/", include("yiyang.elders.urls")),
+    path("assessment/", include("yiyang.assessment.urls")),
     path("api/v1/", api.urls),
 ]

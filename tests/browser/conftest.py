@@ -14,9 +14,11 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.management.commands import flush as flush_command
 from playwright.sync_api import Page, expect
 
+from yiyang.core.models import User
 from yiyang.core.testing import PASSWORD, build_county
 
 SHOTS = os.environ.get("YIYANG_SHOTS", "")
@@ -37,9 +39,17 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page: Page) -> Page:
+    """Playwright's page, failing the test on a script error or a blocked inline style or
+    script (the Content-Security-Policy allows neither: all CSS and JS live in files)."""
     page.set_default_timeout(5_000)
     page.set_default_navigation_timeout(10_000)
-    return page
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None)
+    yield page
+    assert not problems, "\n".join(problems)
 
 
 _APPEND_ONLY = importlib.import_module("yiyang.core.migrations.0002_audit_append_only")
@@ -77,8 +87,16 @@ def _flush_lifts_audit_guard():
 
 
 @pytest.fixture
-def county(transactional_db):
-    return build_county()
+def county(transactional_db, settings):
+    """The shared personas (yiyang.core.testing.build_county) in this test's database.
+
+    Their passwords are re-hashed with Argon2 at test cost: every flow logs in through
+    the real form, and full-cost Argon2 takes ~0.5 s per check on these machines.
+    """
+    settings.PASSWORD_HASHERS = ["tests.browser.helpers.QuickArgon2Hasher", *settings.PASSWORD_HASHERS]
+    built = build_county()
+    User.objects.update(password=make_password(PASSWORD))
+    return built
 
 
 @pytest.fixture

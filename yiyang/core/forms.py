@@ -10,11 +10,14 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, choices=[("", _("All"))] + AuditAction.choices
     )
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=40)
+    # <input type="date"> only takes yyyy-mm-dd, not the zh-hans default format.
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def filter(self, qs):

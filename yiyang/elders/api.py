@@ -167,7 +167,8 @@ def list_elders(request, params: Query[FilterParams]):
     form = ElderFilterForm(raw)
     if not form.is_valid():
         raise InvalidInput(_form_errors(form))
-    page = queries.page_of(queries.elder_list(request.auth, form.cleaned_data), raw["page"])
+    elders = queries.elder_list(request.auth, form.cleaned_data).prefetch_related("contacts")
+    page = queries.page_of(elders, raw["page"])  # contacts in one query, not one per row
     return {"count": page.total, "count_capped": page.capped, "page": page.number,
             "page_size": page.size, "results": [_out(e) for e in page.rows]}
 

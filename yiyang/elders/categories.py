@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db.models import Q
 
@@ -27,7 +28,8 @@ def aged_at_least(age: int, today: dt.date) -> Q:
     return Q(birth_date__lte=birth_date_bound(age, today))
 
 
-def age_band_q(band: str, today: dt.date) -> Q:
+def age_band_q(band: str, today: dt.date | None = None) -> Q:
+    today = today or dt.date.today()
     low, high = AGE_BAND_BOUNDS[band]
     q = aged_at_least(low, today)
     if high is not None:
@@ -60,17 +62,31 @@ def category_q(category: str, today: dt.date | None = None) -> Q:
 
 
 def categories_of(elder, today: dt.date | None = None) -> list[str]:
-    today = today or dt.date.today()
-    found = []
+    """The elder's categories in Category order (every row of the list page asks)."""
+    age = elder.age_on(today or dt.date.today())
+    return [category for category, test in _tests() if test(elder, age)]
+
+
+@functools.cache
+def _tests() -> list[tuple[Category, object]]:
+    """(category, test(elder, age)) in Category order, decided once."""
+    tests = []
     for category in Category:
-        if category in _STATIC_Q:
-            if _matches(elder, category):
-                found.append(category)
-        elif category == Category.AGED_80 and elder.age_on(today) >= 80:
-            found.append(category)
-        elif category == Category.CENTENARIAN and elder.age_on(today) >= 100:
-            found.append(category)
-    return found
+        if category == Category.AGED_80:
+            tests.append((category, lambda elder, age: age >= 80))
+        elif category == Category.CENTENARIAN:
+            tests.append((category, lambda elder, age: age >= 100))
+        elif category in _FLAG_OF:
+            tests.append((category, lambda elder, age, f=_FLAG_OF[category]: getattr(elder, f)))
+        elif category in _ECONOMIC_OF:
+            tests.append((category, lambda elder, age, v=str(_ECONOMIC_OF[category]):
+                          elder.economic_status == v))
+        elif category in _LIVING_OF:
+            tests.append((category, lambda elder, age, v=str(_LIVING_OF[category]):
+                          elder.living_arrangement == v))
+        else:
+            tests.append((category, lambda elder, age, c=category: _matches(elder, c)))
+    return tests
 
 
 _FLAG_OF = {

@@ -23,15 +23,36 @@ _PHONE = re.compile(r"^1\d{10}$|^0\d{9,11}$")
 _ID_LIKE = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 
 
+def is_name_term(term: str) -> bool:
+    """Whether ElderQuerySet.search(term) looks the term up in the name bigram index
+    (not an ID number, a phone number or pinyin initials)."""
+    term = term.strip()
+    compact = idcard.normalize(term)
+    return bool(query_grams(term)) and not (
+        _ID_LIKE.match(compact) or _PHONE.match(compact) or is_pinyin_query(term)
+    )
+
+
 class ElderQuerySet(models.QuerySet):
     # scoping ---------------------------------------------------------------------
-    def restrict(self, user, action: str = "view"):
-        """The elders this user may act on: the front door for every read."""
+    def restrict(self, user, action: str = "view", within: str | None = None):
+        """The elders this user may act on: the front door for every read.
+
+        within narrows to a region code prefix. A prefix inside the user's scope
+        replaces the scope filter, which it implies: a town in a county admin's scope
+        is then one town_code condition that the town's indexes answer alone (with
+        both conditions, counting a town's elders reads every row)."""
         if not scoping.can(user, action):
             return self.none()
-        if user.scope_prefix is None:
+        prefix = user.scope_prefix
+        if prefix is None:
             return self.none()
-        qs = self.in_prefix(user.scope_prefix)
+        if within:
+            if within.startswith(prefix):
+                prefix = within
+            elif not prefix.startswith(within):
+                return self.none()
+        qs = self.in_prefix(prefix)
         if scoping.is_region_scoped(user):
             return qs
         return qs.filter(id__in=self._granted_ids(user))
@@ -60,7 +81,8 @@ class ElderQuerySet(models.QuerySet):
             return self.filter(town_code=prefix)
         if len(prefix) == 6:
             return self.filter(county_code=prefix)
-        return self.filter(county_code__gte=prefix, county_code__lt=prefix_upper_bound(prefix))
+        column = "region_id" if len(prefix) > 9 else "town_code" if len(prefix) > 6 else "county_code"
+        return self.filter(**{f"{column}__gte": prefix, f"{column}__lt": prefix_upper_bound(prefix)})
 
     # filters ---------------------------------------------------------------------
     def active(self):
@@ -100,7 +122,8 @@ class ElderQuerySet(models.QuerySet):
                 )
             )
         elif connection.vendor == "sqlite":
-            match = " AND ".join(f'"{g}"' for g in grams)
+            # FTS5 phrases: a double quote inside one is written twice.
+            match = " AND ".join('"{}"'.format(g.replace('"', '""')) for g in grams)
             qs = self.filter(
                 id__in=RawSQL(
                     "SELECT rowid FROM elders_name_fts WHERE elders_name_fts MATCH %s", (match,)

@@ -156,7 +156,7 @@ def reveal(elder: Elder, field_name: str, *, actor) -> str:
     """Unmask one personal field for a user whose role may see it; audited."""
     if field_name not in PersonalField.values or not scoping.may_reveal(actor, field_name):
         raise Http404
-    elder = Elder.objects.restrict(actor).get(pk=elder.pk)
+    elder = _visible(elder.pk, actor)
     audit.record(AuditAction.REVEAL, actor=actor, obj=elder, detail=field_name)
     return getattr(elder, field_name)
 
@@ -165,11 +165,18 @@ def reveal(elder: Elder, field_name: str, *, actor) -> str:
 def reveal_contact_phone(contact: EmergencyContact, *, actor) -> str:
     if not scoping.may_reveal(actor, PersonalField.PHONE):
         raise Http404
-    Elder.objects.restrict(actor).get(pk=contact.elder_id)
+    _visible(contact.elder_id, actor)
     audit.record(
         AuditAction.REVEAL, actor=actor, obj=contact.elder, detail=f"contact:{contact.pk}:phone"
     )
     return contact.phone
+
+
+def _visible(pk: int, actor) -> Elder:
+    try:
+        return Elder.objects.restrict(actor).get(pk=pk)
+    except Elder.DoesNotExist as exc:
+        raise ScopeError from exc
 
 
 def _locked(elder: Elder, actor, action: str) -> Elder:
@@ -178,3 +185,8 @@ def _locked(elder: Elder, actor, action: str) -> Elder:
         return Elder.objects.restrict(actor, action).select_for_update().get(pk=elder.pk)
     except Elder.DoesNotExist as exc:
         raise ScopeError from exc
+
+
+def record_edit_form_opened(elder: Elder, *, actor) -> None:
+    """The edit form shows personal fields unmasked (to correct them): that is a reveal."""
+    audit.record(AuditAction.REVEAL, actor=actor, obj=elder, detail="edit form: id_number, phone, address")

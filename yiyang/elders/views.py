@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiyang.assessment import queries as assessment_queries
 from yiyang.core import scoping
 from yiyang.core.choices import Action, PersonalField
 from yiyang.core.models import AuditLog, Region
@@ -66,6 +67,7 @@ def elder_detail(request, pk: int):
         "elder": elder,
         "contacts": elder.contacts.all(),
         "history": history[:100],
+        "assessments": assessment_queries.elder_panel(user, elder),
         "categories": [Category(c).label for c in elder.categories()],
         "reveal": {f: scoping.may_reveal(user, f) for f in PersonalField.values},
         "can_change": Elder.objects.restrict(user, Action.CHANGE).filter(pk=pk).exists(),
@@ -74,7 +76,9 @@ def elder_detail(request, pk: int):
 
 
 def _contacts_from(formset):
-    return [f.to_data() for f in formset.forms if f.has_changed() and f.cleaned_data]
+    # Every filled-in row, the unchanged existing ones too (an untouched blank extra row
+    # has empty cleaned_data): the service replaces the whole list.
+    return [f.to_data() for f in formset.forms if f.cleaned_data]
 
 
 def _edit(request, elder: Elder | None):
@@ -105,7 +109,10 @@ def elder_create(request):
 
 @login_required
 def elder_edit(request, pk: int):
-    return _edit(request, _visible_elder(request, pk, Action.CHANGE))
+    elder = _visible_elder(request, pk, Action.CHANGE)
+    if request.method == "GET":
+        services.record_edit_form_opened(elder, actor=request.user)
+    return _edit(request, elder)
 
 
 @login_required

@@ -57,8 +57,8 @@ def field_value(value, name: str) -> str:
         model_field = Elder._meta.get_field(name)
     except FieldDoesNotExist:
         return str(value)
-    choices = dict(model_field.flatchoices) if model_field.choices else {}
-    return str(choices.get(value, value))
+    choices = {str(key): label for key, label in model_field.flatchoices} if model_field.choices else {}
+    return str(choices.get(str(value), value))
 
 
 def _contact(entry) -> str:

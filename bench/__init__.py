@@ -1,0 +1,1 @@
+"""Benchmarks run through `yiyang bench <name>` (see docs/benchmarks.md)."""

@@ -1,0 +1,47 @@
+"""Small helpers shared by the browser flows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.utils import translation
+from playwright.sync_api import Page
+
+
+def zh(text) -> str:
+    """A (lazy) label as the zh-hans interface shows it, translated or not yet."""
+    with translation.override("zh-hans"):
+        return str(text)
+
+
+def listed_names(page: Page):
+    """The name links in the registry table, in table order (use with expect)."""
+    return page.locator("[data-testid=elder-row] .yy-name-link")
+
+
+def count_of(page: Page):
+    """The registry's result count, e.g. "4 elders" (use with expect)."""
+    return page.get_by_test_id("result-count")
+
+
+def choose(page: Page, select: str, value: str) -> None:
+    """Pick an option in a self-applying filter select and wait for the new page."""
+    with page.expect_navigation():
+        page.locator(select).select_option(value)
+
+
+def in_list_order(names) -> list[str]:
+    """These elders' names in the order the registry lists them (its default sort)."""
+    from yiyang.elders.forms import SORTS
+    from yiyang.elders.models import Elder
+
+    rows = Elder.objects.filter(name__in=list(names)).order_by(*SORTS["name"])
+    return list(rows.values_list("name", flat=True))
+
+
+class QuickArgon2Hasher(Argon2PasswordHasher):
+    """Argon2 at test cost: the same algorithm and hash format (so either hasher verifies
+    the other's hashes), milliseconds instead of half a second per login."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
