@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 def zh(text) -> str:
     """A (lazy) label as the zh-hans interface shows it, translated or not yet."""
     with translation.override("zh-hans"):
-        return str(text)
+        return translation.gettext(text) if type(text) is str else str(text)
 
 
 def listed_names(page: Page):
