@@ -21,6 +21,7 @@ from yiyang.core.models import AuditLog
 from yiyang.core.testing import COUNTY, TOWN_A, VILLAGE_A1
 from yiyang.elders import services as elder_services
 from yiyang.elders import stats
+from yiyang.elders.choices import AgeBand
 from yiyang.elders.models import Elder
 
 TODAY = dt.date(2026, 6, 15)
@@ -346,6 +347,6 @@ def test_region_statistics_count_levels_by_town_age_band_and_overdue(county):
     assert by_town == {"东岭镇": ([0, 1, 0, 1, 0], 0, 2), "西河镇": ([1, 0, 0, 0, 0], 1, 1)}
     bands = {row["band"]: (row["levels"], row["none"]) for row in data["age_bands"]}
     # On 2027-07-01: 王秀英 81, 张建国 87, 李桂兰 92, 赵德明 69.
-    assert bands["80–89"] == ([0, 1, 0, 1, 0], 0)
-    assert bands["90–99"] == ([1, 0, 0, 0, 0], 0)
-    assert bands["60–69"] == ([0, 0, 0, 0, 0], 1)
+    assert bands[AgeBand.A80.label] == ([0, 1, 0, 1, 0], 0)
+    assert bands[AgeBand.A90.label] == ([1, 0, 0, 0, 0], 0)
+    assert bands[AgeBand.A60.label] == ([0, 0, 0, 0, 0], 1)
