@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 
 from yiyang.core.models import prefix_upper_bound
@@ -173,5 +173,3 @@ def village_totals(prefix: str) -> dict[str, int]:
     return dict(rows.values_list("region_id", "count"))
 
 
-def uses_fts() -> bool:
-    return connection.vendor == "sqlite"

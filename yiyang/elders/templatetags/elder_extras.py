@@ -27,6 +27,7 @@ _LABELS = {
     "status_date": gettext_lazy("Status date"),
     "status_reason": gettext_lazy("Reason"),
     "contacts": gettext_lazy("Emergency contacts"),
+    "condition_changed_on": gettext_lazy("Date of the change"),
 }
 
 
