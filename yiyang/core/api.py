@@ -82,12 +82,9 @@ def list_regions(request, parent: str | None = None):
     user = request.auth
     regions = scoping.visible_regions(user)
     root = get_object_or_404(regions, code=parent or user.scope_region_id)
-    per_village = stats.village_totals(root.prefix) if scoping.is_region_scoped(user) else {}
-    return [
-        _region_out(child, sum(n for v, n in per_village.items() if v.startswith(child.prefix))
-                    if per_village else None)
-        for child in regions.children_of(root)
-    ]
+    children = list(regions.children_of(root))
+    totals = stats.child_totals(root, children) if scoping.is_region_scoped(user) else {}
+    return [_region_out(child, totals.get(child.code)) for child in children]
 
 
 @router.get("/regions/{code}", response=RegionOut)

@@ -21,10 +21,10 @@ def region_tree(request, code: str | None = None):
     region = get_object_or_404(regions, code=code or user.scope_region_id)
     children = list(regions.children_of(region))
     if scoping.is_region_scoped(user):
-        per_village = stats.village_totals(region.prefix)
+        totals = stats.child_totals(region, children)
         for child in children:
-            child.elder_count = sum(n for v, n in per_village.items() if v.startswith(child.prefix))
-        region.elder_count = sum(per_village.values())
+            child.elder_count = totals[child.code]
+        region.elder_count = sum(stats.village_totals(region.prefix).values())
     trail = [r for r in region.ancestors() if r.code.startswith(user.scope_prefix or "-")]
     return render(request, "core/region_tree.html", {
         "region": region, "children": children, "trail": trail,

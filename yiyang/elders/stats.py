@@ -168,6 +168,13 @@ def summary(prefix: str, today: dt.date | None = None) -> dict:
     }
 
 
+def child_totals(region, children) -> dict[str, int]:
+    """Active elders under each child region of `region`, from one read of its villages."""
+    per_village = village_totals(region.prefix)
+    return {child.code: sum(n for v, n in per_village.items() if v.startswith(child.prefix))
+            for child in children}
+
+
 def village_totals(prefix: str) -> dict[str, int]:
     rows = _in_prefix(ElderCount.objects.filter(key="total"), prefix)
     return dict(rows.values_list("region_id", "count"))
