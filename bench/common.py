@@ -21,6 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 CHILD_ENV = "YIYANG_BENCH_CHILD"
 
 
+class BenchError(Exception):
+    """A benchmark cannot run as asked; the command prints the message."""
+
+
 def backend_of(database_url: str) -> str:
     scheme = urlsplit(database_url).scheme
     if scheme.startswith(("postgres", "pgsql")):

@@ -32,7 +32,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import ensure_postgres_database, summarize
+from bench.common import BenchError, ensure_postgres_database, summarize
 from yiyang.core.choices import RegionLevel, Role
 from yiyang.core.crypto import unseal
 from yiyang.core.models import Region, User
@@ -50,10 +50,6 @@ KINDS = ("town_list", "name_search", "id_search", "category_counts")
 # thousands of elders, to be sorted by pinyin for the first page.
 EXTRA_KINDS = ("partial_name_search",)
 GOALS_MS = {"town_list": 100, "name_search": 100, "id_search": 50, "category_counts": 100}
-
-
-class BenchError(Exception):
-    pass
 
 
 @dataclass
@@ -262,8 +258,33 @@ def _explain(kind: str, probe: Probe, queries: list[dict], log: Callable[[str], 
             log(f"      {line}")
 
 
-def run(elders: int, *, requests: int = 40, rebuild: bool = False, explain: bool = False,
-        log=print) -> dict:
+HELP = "town list, name search, ID search and county category counts"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--elders", type=int, default=1_000_000,
+                        help="size of the synthetic county (default 1,000,000)")
+    parser.add_argument("--requests", type=int, default=40,
+                        help="timed requests per page (default 40, after 5 warm-up ones)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="build the bench database anew even if it has the right size")
+    parser.add_argument("--explain", action="store_true",
+                        help="also print the query plan of each page's registry queries")
+
+
+def size(options: dict) -> int:
+    if options["elders"] < 1000 or options["requests"] < 1:
+        raise BenchError("--elders must be at least 1000 and --requests at least 1")
+    return options["elders"]
+
+
+def run(options: dict, log=print) -> dict:
+    return measure_registry(options["elders"], requests=options["requests"],
+                            rebuild=options["rebuild"], explain=options["explain"], log=log)
+
+
+def measure_registry(elders: int, *, requests: int = 40, rebuild: bool = False,
+                     explain: bool = False, log=print) -> dict:
     prepare(elders, rebuild=rebuild, log=log)
     log(f"Measuring {requests} requests per page as {BENCH_USER} on {connection.vendor} "
         f"({connection.settings_dict['NAME']}, CONN_MAX_AGE "

@@ -4,10 +4,15 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from yiyang.alarms.api import router as alarms_router
 from yiyang.assessment.api import router as assessment_router
 from yiyang.core.api import InvalidInput, TokenAuth
 from yiyang.core.api import router as core_router
+from yiyang.dashboard.api import router as dashboard_router
 from yiyang.elders.api import router as elders_router
+from yiyang.jobs.api import router as jobs_router
+from yiyang.ledgers.api import router as ledgers_router
+from yiyang.services.api import router as services_router
 
 api = NinjaAPI(
     title="Yiyang API",
@@ -20,6 +25,11 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/elders", elders_router)
 api.add_router("/assessments", assessment_router)
+api.add_router("/jobs", jobs_router)
+api.add_router("/ledgers", ledgers_router)
+api.add_router("/services", services_router)
+api.add_router("/", alarms_router)  # /device-events, /devices, /alarms
+api.add_router("/dashboard", dashboard_router)
 
 
 @api.exception_handler(Http404)

@@ -41,9 +41,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "channels",
+    "django_tasks",
+    "django_tasks_db",
     "yiyang.core",
+    "yiyang.jobs",
     "yiyang.elders",
     "yiyang.assessment",
+    "yiyang.ledgers",
+    "yiyang.services",
+    "yiyang.alarms",
+    "yiyang.dashboard",
     "yiyang.demo",
 ]
 
@@ -100,11 +108,37 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------
+# Shared by every process (the web server and `yiyang worker` report job progress
+# through it): Redis when configured, else files under var/; tests keep their own.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL and not TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
+elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
+# --- background jobs (django_tasks, the backport of Django 6's tasks) -----------
+# "database": the django-tasks-db queue, run by `yiyang worker` (which `yiyang serve`
+# starts beside itself); "immediate": run in the process that enqueues (tests).
+TASK_BACKEND = env_str("YIYANG_TASK_BACKEND", "immediate" if TESTING else "database")
+TASKS = {"default": {"BACKEND": {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}[TASK_BACKEND]}}
+# Uploaded and generated files (ledgers, reports): private, served only through
+# views that check the owner and write the audit log.
+YIYANG_FILES_DIR = Path(env_str("YIYANG_FILES_DIR", str(VAR_DIR / "files")))
+
+# --- live push (Channels) and device intake ---------------------------------------
+ASGI_APPLICATION = "yiyang.asgi.application"
+if REDIS_URL and not TESTING:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+MQTT_URL = env_str("MQTT_URL")
 
 # --- authentication and sessions ------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -14,5 +14,10 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit"),
     path("elders/", include("yiyang.elders.urls")),
     path("assessment/", include("yiyang.assessment.urls")),
+    path("jobs/", include("yiyang.jobs.urls")),
+    path("ledgers/", include("yiyang.ledgers.urls")),
+    path("services/", include("yiyang.services.urls")),
+    path("alarms/", include("yiyang.alarms.urls")),
+    path("dashboard/", include("yiyang.dashboard.urls")),
     path("api/v1/", api.urls),
 ]

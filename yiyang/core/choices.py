@@ -28,6 +28,14 @@ class Action(models.TextChoices):
     SET_STATUS = "set_status", _("Mark moved or deceased")
     EXPORT = "export", _("Export")
     VIEW_AUDIT = "view_audit", _("Browse the audit log")
+    IMPORT = "import", _("Import ledgers")
+    VIEW_DASHBOARD = "view_dashboard", _("View the dashboard and reports")
+    HANDLE_ALARMS = "handle_alarms", _("Handle alarms")
+    MANAGE_DEVICES = "manage_devices", _("Register and manage devices")
+    ORDER_SERVICES = "order_services", _("Order home-care services")
+    MANAGE_SERVICES = "manage_services", _("Run home-care services (catalogue, schemes, review, settlement)")
+    PROVIDE_SERVICES = "provide_services", _("Accept and assign service orders")
+    VISIT = "visit", _("Carry out service visits")
 
 
 class PersonalField(models.TextChoices):

@@ -3,19 +3,20 @@
 from yiyang.core.choices import Action, PersonalField, Role
 
 _ALL_ACTIONS = frozenset(Action.values)
-_WORKER_ACTIONS = frozenset(
-    {Action.VIEW, Action.ADD, Action.CHANGE, Action.SET_STATUS, Action.EXPORT}
-)
+_WORKER_ACTIONS = frozenset({
+    Action.VIEW, Action.ADD, Action.CHANGE, Action.SET_STATUS, Action.EXPORT, Action.IMPORT,
+    Action.VIEW_DASHBOARD, Action.MANAGE_DEVICES, Action.ORDER_SERVICES,
+})
 _READ = frozenset({Action.VIEW})
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.BUREAU_ADMIN: _ALL_ACTIONS,
+    Role.BUREAU_ADMIN: _ALL_ACTIONS - {Action.PROVIDE_SERVICES, Action.VISIT},
     Role.TOWN_WORKER: _WORKER_ACTIONS,
     Role.VILLAGE_WORKER: _WORKER_ACTIONS,
-    Role.PROVIDER_ADMIN: _READ,
-    Role.CAREGIVER: _READ,
-    Role.OPERATOR: _READ,
-    Role.FAMILY: _READ,
+    Role.PROVIDER_ADMIN: _READ | {Action.PROVIDE_SERVICES},
+    Role.CAREGIVER: _READ | {Action.VISIT},
+    Role.OPERATOR: _READ | {Action.HANDLE_ALARMS, Action.ORDER_SERVICES},
+    Role.FAMILY: _READ | {Action.ORDER_SERVICES},
     Role.VOLUNTEER: _READ,
 }
 

@@ -9,4 +9,9 @@ def nav(request):
     return {"nav": {
         "stats": scoping.is_region_scoped(user),
         "audit": scoping.can(user, Action.VIEW_AUDIT),
+        "ledgers": scoping.can(user, Action.IMPORT) or scoping.can(user, Action.EXPORT),
+        "dashboard": scoping.can(user, Action.VIEW_DASHBOARD),
+        "alarms": scoping.can(user, Action.HANDLE_ALARMS) or scoping.can(user, Action.MANAGE_DEVICES),
+        "services": any(scoping.can(user, a) for a in (
+            Action.ORDER_SERVICES, Action.MANAGE_SERVICES, Action.PROVIDE_SERVICES, Action.VISIT)),
     }}

@@ -68,11 +68,18 @@ def snapshot(elder: Elder | None) -> tuple[str, list[str]] | None:
 def apply_change(before, after) -> None:
     """Move the counts from an elder's old state to the new one (call in the write's
     transaction; before/after are snapshot() values)."""
+    apply_changes([(before, after)])
+
+
+def apply_changes(pairs) -> None:
+    """apply_change for many elders at once (bulk imports): the changes are summed
+    first, so each (village, key) is written once however many elders moved."""
     delta: Counter = Counter()
-    if before:
-        delta.update({(before[0], key): -1 for key in before[1]})
-    if after:
-        delta.update({(after[0], key): 1 for key in after[1]})
+    for before, after in pairs:
+        if before:
+            delta.update({(before[0], key): -1 for key in before[1]})
+        if after:
+            delta.update({(after[0], key): 1 for key in after[1]})
     for (region_id, key), change in delta.items():
         if change:
             _bump(region_id, key, change)
