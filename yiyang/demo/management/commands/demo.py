@@ -1,10 +1,16 @@
 """`yiyang demo`: build the synthetic county into the embedded database (once)."""
 
+from importlib import import_module
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from yiyang.core.models import Region, User
 from yiyang.demo.loader import DEMO_PASSWORD, build
+
+# Run in this order after the registry is built: services and alarms need elders,
+# the dashboard's population figures need regions.
+DEMO_MODULES = ["yiyang.dashboard.demo", "yiyang.services.demo", "yiyang.alarms.demo"]
 
 
 class Command(BaseCommand):
@@ -26,7 +32,19 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Building the demo county with {elders:,} elders…")
             build(elders, seed=seed, log=self.stdout.write)
+            self._populate_modules()
         self._print_accounts()
+
+    def _populate_modules(self):
+        """Each domain app with demo data of its own adds it to the fresh county."""
+        for module in DEMO_MODULES:
+            try:
+                populate = import_module(module).populate
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+                continue
+            populate(log=self.stdout.write)
 
     def _print_accounts(self):
         self.stdout.write("")
