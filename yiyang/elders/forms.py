@@ -87,6 +87,17 @@ class ElderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user, self.instance = user, instance
         self.fields["region"].choices = self._region_choices()
+        self.assessed_on = last_approved_assessment_date(instance)
+        if self.assessed_on is not None:
+            self._lock_capability_level()
+
+    def _lock_capability_level(self) -> None:
+        """Once an assessment is approved, only a new assessment changes the level."""
+        field = self.fields["capability_level"]
+        field.disabled = True
+        field.help_text = _("Set by the approved assessment of %(date)s; a new assessment "
+                            "changes it.") % {"date": self.assessed_on.isoformat()}
+        self.initial["capability_level"] = self.instance.capability_level
 
     def _region_choices(self):
         groups: dict[str, list] = {}
@@ -123,11 +134,21 @@ class ElderForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._refuse_level_change()
         number = getattr(self, "parsed_id", None)
         if number is None:
             return cleaned
         self._check_against_id(cleaned, number)
         return cleaned
+
+    def _refuse_level_change(self) -> None:
+        """A locked level sent with another value (the API) is an error, not ignored."""
+        sent = self.data.get("capability_level") if self.is_bound else None
+        if self.assessed_on is None or sent is None:
+            return
+        current = self.instance.capability_level
+        if str(sent) != ("" if current is None else str(current)):
+            self.add_error("capability_level", self.fields["capability_level"].help_text)
 
     def _check_against_id(self, cleaned, number: idcard.IdNumber) -> None:
         birth_date = cleaned.get("birth_date")
@@ -159,6 +180,13 @@ class ElderForm(forms.Form):
             address=elder.address,
         )
         return initial
+
+
+def last_approved_assessment_date(elder: Elder | None) -> dt.date | None:
+    if elder is None or elder.pk is None:
+        return None
+    return (elder.assessments.filter(status="approved").order_by("-assessed_on")
+            .values_list("assessed_on", flat=True).first())
 
 
 class ContactForm(forms.Form):
