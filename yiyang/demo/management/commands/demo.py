@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand
 from yiyang.core.models import Region, User
 from yiyang.demo.loader import DEMO_PASSWORD, build
 
-# Run in this order after the registry is built: services and alarms need elders,
-# the dashboard's population figures need regions.
-DEMO_MODULES = ["yiyang.dashboard.demo", "yiyang.services.demo", "yiyang.alarms.demo"]
+# Run in this order after the registry is built: each needs the elders and accounts.
+DEMO_MODULES = [
+    "yiyang.assessment.demo", "yiyang.dashboard.demo", "yiyang.services.demo", "yiyang.alarms.demo",
+]
 
 
 class Command(BaseCommand):
