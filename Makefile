@@ -21,11 +21,12 @@ $(TEST_STAMP): $(STAMP)
 
 install: $(TEST_STAMP)
 
-# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
+# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here),
+# and a Chinese font so that screenshots (YIYANG_SHOTS) show the interface as users see it.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
-	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium fonts-wqy-zenhei; }
 
 demo: $(STAMP)
 	$(BIN)/yiyang migrate --verbosity 0

@@ -232,6 +232,20 @@ def test_it_adds_a_second_contact_on_the_edit_page(county, client):
     assert [c.name for c in elder.contacts.all()] == ["李建国", "王芳"]
 
 
+def test_it_removes_a_contact_ticked_for_removal_on_the_edit_page(county, client):
+    elder = county.elders["a1"]
+    client.force_login(county.users["town"])
+    fields = fields_of(elder)
+    fields["contacts"].append({"name": "王芳", "relation": "daughter", "phone": "13655556666"})
+    client.post(reverse("elders:edit", args=[elder.pk]), form_post(fields, initial_contacts=1))
+    posted = form_post(fields_of(elder), initial_contacts=2) | {"contacts-0-DELETE": "on"}
+    response = client.post(reverse("elders:edit", args=[elder.pk]), posted)
+    assert response.status_code == 302
+    assert [c.name for c in elder.contacts.all()] == ["王芳"]
+    change = AuditLog.objects.filter(action="update", object_id=str(elder.pk)).latest("id")
+    assert change.changes["contacts"][1] == ["王芳/daughter/136****6666"]
+
+
 def test_it_saves_the_edit_page_unchanged_without_changing_anything(county, client):
     """Open the edit page and press Save: the elder, contacts and history stay as they are."""
     elder = county.elders["a1"]

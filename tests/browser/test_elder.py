@@ -117,6 +117,19 @@ def test_it_saves_an_edit_and_the_history_says_it_in_words(page, county, login, 
     assert Elder.objects.get(pk=wang.pk).economic_status == "dibao"
 
 
+def test_it_removes_an_emergency_contact_ticked_on_the_edit_page(page, county, login, shot):
+    wang = county.elders["a1"]
+    login("town")
+    page.goto(page.url.replace("/elders/", f"/elders/{wang.pk}/edit/"))
+    expect(page.get_by_test_id("remove-contact-2")).to_have_count(0)  # only saved rows
+    page.get_by_test_id("remove-contact-1").click()
+    shot("25-elder-remove-contact")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("message")).to_be_visible()
+    expect(page.get_by_test_id("contacts")).not_to_contain_text("李建国")
+    assert not wang.contacts.exists()
+
+
 def test_it_takes_a_deceased_elder_off_the_active_list(page, county, login, shot):
     zhang = county.elders["a2"]
     login("admin")

@@ -208,10 +208,11 @@ class ContactForm(forms.Form):
         return super().has_changed()
 
     def to_data(self) -> ContactData:
-        return ContactData(**self.cleaned_data)
+        return ContactData(**{name: self.cleaned_data[name] for name in ("name", "relation", "phone")})
 
 
-ContactFormSet = forms.formset_factory(ContactForm, extra=3, max_num=3, validate_max=True)
+ContactFormSet = forms.formset_factory(ContactForm, extra=3, max_num=3, validate_max=True,
+                                       can_delete=True, can_delete_extra=False)
 
 
 class StatusForm(forms.Form):

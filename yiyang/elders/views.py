@@ -77,8 +77,9 @@ def elder_detail(request, pk: int):
 
 def _contacts_from(formset):
     # Every filled-in row, the unchanged existing ones too (an untouched blank extra row
-    # has empty cleaned_data): the service replaces the whole list.
-    return [f.to_data() for f in formset.forms if f.cleaned_data]
+    # has empty cleaned_data), less those ticked for removal: the service replaces the list.
+    return [f.to_data() for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
 def _edit(request, elder: Elder | None):
