@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from yiyang.assessment import access, queries, report, scales, services
 from yiyang.assessment.choices import AssessmentAction, AssessmentStatus
@@ -247,7 +247,7 @@ def create_assessment(request, payload: AssessmentIn):
     assessment = services.start_assessment(
         elder, details, scale=payload.scale, answers=payload.answers,
         conditions=payload.conditions, submit=payload.submit, actor=user)
-    return 201, _out(_get(request, assessment.pk))
+    return Status(201, _out(_get(request, assessment.pk)))
 
 
 @router.get("/{int:assessment_id}", response=AssessmentOut)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from yiyang.core import scoping
@@ -192,7 +192,7 @@ def get_elder(request, elder_id: int):
 def create_elder(request, payload: ElderIn):
     scoping.require(request.auth, Action.ADD)
     elder = services.create_elder(_validated(request.auth, payload, None), actor=request.auth)
-    return 201, _out(elder)
+    return Status(201, _out(elder))
 
 
 @router.put("/{int:elder_id}", response=ElderOut)
