@@ -1,17 +1,24 @@
 """Pre-aggregated counts of active elders (ElderCount), kept exact on every write.
 
 Keys per village: "total", "sex:M", "econ:dibao", "living:alone", "flag:gugua",
-"level:2" / "level:none", "by:1946" (birth year). Age thresholds are made exact by
-adding the direct count of the one birth year that straddles the boundary.
+"level:2" / "level:none", "by:1946" (birth year), "sby:F:1946" (sex and birth year, for
+the dashboard's age pyramid). Age thresholds are made exact by adding the direct count
+of the one birth year that straddles the boundary.
+
+Every change of the counts bumps counts_version() after commit, so caches of figures
+derived from them (the dashboard) are keyed on it and never serve stale counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Sum
+from django.db.models.functions import Substr
 
 from yiyang.core.models import prefix_upper_bound
 from yiyang.elders.categories import birth_date_bound
@@ -56,6 +63,7 @@ def keys_of(elder: Elder) -> list[str]:
         f"living:{elder.living_arrangement}",
         f"level:{level}",
         f"by:{elder.birth_date.year}",
+        f"sby:{elder.sex}:{elder.birth_date.year}",
     ]
     keys += [f"flag:{key}" for key, field in FLAGS.items() if getattr(elder, field)]
     return keys
@@ -80,9 +88,13 @@ def apply_changes(pairs) -> None:
             delta.update({(before[0], key): -1 for key in before[1]})
         if after:
             delta.update({(after[0], key): 1 for key in after[1]})
+    changed = False
     for (region_id, key), change in delta.items():
         if change:
             _bump(region_id, key, change)
+            changed = True
+    if changed:
+        transaction.on_commit(bump_counts_version)
 
 
 def _bump(region_id: str, key: str, change: int) -> None:
@@ -114,13 +126,36 @@ def rebuild() -> None:
         for key, flagged in zip(FLAGS, flags, strict=True):
             if flagged:
                 rows[(region, f"flag:{key}")] += n
-    for region, year, n in active.values_list("region_id", "birth_date__year").annotate(
-        n=Count("id")
-    ):
+    for region, sex, year, n in active.values_list(
+        "region_id", "sex", "birth_date__year"
+    ).annotate(n=Count("id")):
         rows[(region, f"by:{year}")] += n
+        rows[(region, f"sby:{sex}:{year}")] += n
     ElderCount.objects.bulk_create(
         [ElderCount(region_id=r, key=k, count=n) for (r, k), n in rows.items()], batch_size=5000
     )
+    transaction.on_commit(bump_counts_version)
+
+
+# --- the version of the counts, for caches of figures derived from them ----------------
+_VERSION_KEY = "yiyang:elders:counts-version"
+
+
+def counts_version() -> int:
+    """A number that changes whenever any count changes (after the write commits)."""
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        # Start from the clock, so a cache that lost the key never reuses an old version.
+        cache.add(_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = cache.get(_VERSION_KEY)
+    return version
+
+
+def bump_counts_version() -> None:
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any fresh value invalidates
+        cache.set(_VERSION_KEY, time.time_ns() // 1000, timeout=None)
 
 
 def _in_prefix(qs, prefix: str):
@@ -175,6 +210,14 @@ def summary(prefix: str, today: dt.date | None = None) -> dict:
     }
 
 
+def category_counts(totals: dict, aged_80: int, aged_100: int) -> dict[str, int]:
+    """{category: n} from a region's key totals and its exact 80+ and 100+ counts."""
+    counts = {str(c): sum(totals.get(k, 0) for k in keys) for c, keys in _CATEGORY_KEYS.items()}
+    counts[str(Category.AGED_80)] = aged_80
+    counts[str(Category.CENTENARIAN)] = aged_100
+    return counts
+
+
 def child_totals(region, children) -> dict[str, int]:
     """Active elders under each child region of `region`, from one read of its villages."""
     per_village = village_totals(region.prefix)
@@ -187,3 +230,51 @@ def village_totals(prefix: str) -> dict[str, int]:
     return dict(rows.values_list("region_id", "count"))
 
 
+
+
+# --- per child region, for the dashboard ---------------------------------------------------
+def totals_by_child(prefix: str, child_length: int) -> dict[str, dict[str, int]]:
+    """{child prefix: {key: n}}: every key summed per child region (the first
+    child_length digits of the village code), in one grouped read of the summary."""
+    child = Substr("region_id", 1, child_length)
+    rows = (_in_prefix(ElderCount.objects.all(), prefix).annotate(child=child)
+            .values_list("child", "key").annotate(n=Sum("count")).order_by())
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, key, n in rows:
+        totals[code][key] = n
+    return dict(totals)
+
+
+def aged_by_child_and_sex(prefix: str, child_length: int, totals: dict, ages, today: dt.date
+                          ) -> dict[str, dict[tuple[int, str], int]]:
+    """{child prefix: {(age, sex): active elders of that sex at least `age` years old
+    today}}, exact. `totals` is totals_by_child(prefix, child_length). Whole birth years
+    come from the "sby:" keys; the one birth year straddling each age boundary is
+    counted directly, its shorter part only (one grouped query per age)."""
+    result: dict[str, dict[tuple[int, str], int]] = {code: {} for code in totals}
+    for age in ages:
+        bound = birth_date_bound(age, today)
+        straddling = _straddling_by_child_and_sex(prefix, child_length, totals, bound)
+        for code, keys in totals.items():
+            for sex in ("M", "F"):
+                whole = sum(n for key, n in keys.items()
+                            if key.startswith(f"sby:{sex}:") and int(key[6:]) < bound.year)
+                result[code][(age, sex)] = whole + straddling.get((code, sex), 0)
+    return result
+
+
+def _straddling_by_child_and_sex(prefix, child_length, totals, bound: dt.date) -> dict:
+    """{(child, sex): elders born in bound's year on or before bound}."""
+    year = bound.year
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    active = Elder.objects.in_prefix(prefix).active().order_by()
+    child = Substr("region_id", 1, child_length)
+    early = bound - first <= last - bound
+    part = (active.filter(birth_date__gte=first, birth_date__lte=bound) if early
+            else active.filter(birth_date__gt=bound, birth_date__lte=last))
+    counted = {(code, sex): n for code, sex, n in
+               part.annotate(child=child).values_list("child", "sex").annotate(n=Count("id"))}
+    if early:
+        return counted
+    return {(code, sex): keys.get(f"sby:{sex}:{year}", 0) - counted.get((code, sex), 0)
+            for code, keys in totals.items() for sex in ("M", "F")}
