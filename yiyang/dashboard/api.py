@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from yiyang.core import scoping
@@ -150,7 +150,7 @@ def start_report(request, payload: ReportIn):
     region = queries.dashboard_region(request.auth, data["region"])
     job = services.submit_report(region, data["period"], kind=data["kind"], fmt=data["fmt"],
                                  months=data["months"], actor=request.auth)
-    return 202, {"id": str(job.pk), "status": job.status,
-                 "status_url": f"/api/v1/jobs/{job.pk}",
-                 "download_url": f"/api/v1/jobs/{job.pk}/download"}
+    return Status(202, {"id": str(job.pk), "status": job.status,
+                        "status_url": f"/api/v1/jobs/{job.pk}",
+                        "download_url": f"/api/v1/jobs/{job.pk}/download"})
 

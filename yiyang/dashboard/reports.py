@@ -35,7 +35,7 @@ class Table:
 
     def add_totals(self, label_columns: int = 1, skip: tuple[int, ...] = ()) -> None:
         """A 合计 row: the sum of every numeric column (columns in skip left empty)."""
-        totals: list = [TOTAL] + [""] * (label_columns - 1)
+        totals: list = [""] * (label_columns - 1) + [TOTAL]
         for i in range(label_columns, len(self.headers)):
             values = [row[i] for row in self.rows if isinstance(row[i], int | float)]
             totals.append("" if i in skip or not values else _round(sum(values)))
