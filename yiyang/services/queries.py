@@ -173,3 +173,30 @@ def index_target(user) -> str:
 
 def area_orders(prefix: str):
     return in_prefix(Order.objects.all(), prefix)
+
+
+@dataclass
+class Slice:
+    """One page of a long list without counting it (a county's year is 1.5 M orders):
+    size + 1 rows tell whether there is a next page."""
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def page_of(qs, number, size: int = 30) -> Slice:
+    try:
+        number = max(1, int(number or 1))
+    except ValueError:
+        number = 1
+    offset = (number - 1) * size
+    rows = list(qs[offset: offset + size + 1])
+    return Slice(rows=rows[:size], number=number, has_next=len(rows) > size)
