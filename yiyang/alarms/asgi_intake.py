@@ -1,0 +1,110 @@
+"""ASGI pieces of the alarms app: the device intake route (outside Django's
+middleware, which would hop to a thread per sync hook: PERFORMANCE-NOTES.md) and the
+lifespan handler that starts the ticker inside the server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from yiyang.alarms import conf, events, intake
+from yiyang.alarms.constants import MAX_BODY_BYTES
+
+log = logging.getLogger(__name__)
+INTAKE_PATH = "/api/v1/device-events"
+
+
+def _receive_in_thread(authorization: str, body: bytes) -> intake.Result:
+    close_old_connections()
+    return intake.receive(authorization, body)
+
+
+async def device_events(scope, receive, send) -> None:
+    """POST /api/v1/device-events: one JSON event, answered after it is stored."""
+    if scope["method"] != "POST":
+        await _respond(send, 405, {"error": "method", "detail": "POST only."}, [(b"allow", b"POST")])
+        return
+    body, too_large = await _read_body(receive)
+    if too_large:
+        intake.count_rejection("too_large")
+        detail = f"The body is over {MAX_BODY_BYTES} bytes."
+        await _respond(send, 413, {"error": "too_large", "detail": detail})
+        return
+    authorization = _header(scope, b"authorization")
+    try:
+        result = await sync_to_async(_receive_in_thread, thread_sensitive=True)(authorization, body)
+    except Exception:
+        log.exception("storing a device event failed")
+        await _respond(send, 503, {"error": "unavailable", "detail": "Not stored; send it again."})
+        return
+    await _respond(send, result.status, result.body)
+    for payload in result.pushes:
+        await events.push(payload)
+
+
+async def _read_body(receive) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks), False
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+async def _respond(send, status: int, body: dict, headers: list | None = None) -> None:
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+        *(headers or []),
+    ]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+class HttpRouter:
+    """The intake path to its own handler, everything else to Django."""
+
+    def __init__(self, django_app):
+        self.django_app = django_app
+
+    async def __call__(self, scope, receive, send):
+        if scope["path"].rstrip("/") == INTAKE_PATH:
+            await device_events(scope, receive, send)
+        else:
+            await self.django_app(scope, receive, send)
+
+
+async def lifespan(scope, receive, send) -> None:
+    """Start the alarm ticker with the server; stop it (and write heartbeats) at the end."""
+    from yiyang.alarms.heartbeats import buffer
+    from yiyang.alarms.ticker import Ticker
+
+    task = None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if conf.TICKER_IN_SERVER:
+                task = asyncio.get_running_loop().create_task(Ticker().run_async())
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if task is not None:
+                task.cancel()
+            await sync_to_async(buffer.flush, thread_sensitive=False)()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,55 @@
+"""The operator console's WebSocket: pushes of alarm changes in the user's scope,
+and "sync since N" answered from the database (on connect, every few seconds, and
+whenever the page thinks it missed something)."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from yiyang.alarms import queries
+from yiyang.alarms.events import group_name
+from yiyang.core import scoping
+from yiyang.core.choices import Action
+
+REFUSED = 4403
+
+
+def _console_scope(user) -> str | None:
+    """The region prefix this user may watch, or None."""
+    if not user.is_authenticated or not scoping.can(user, Action.HANDLE_ALARMS):
+        return None
+    return user.scope_prefix if scoping.is_region_scoped(user) else None
+
+
+class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
+    prefix: str | None = None
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.prefix = await database_sync_to_async(_console_scope)(self.user) if self.user else None
+        if self.prefix is None:
+            await self.close(code=REFUSED)
+            return
+        await self.channel_layer.group_add(group_name(self.prefix), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.prefix is not None:
+            await self.channel_layer.group_discard(group_name(self.prefix), self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict) or content.get("type") != "sync":
+            return
+        try:
+            since = max(int(content.get("since") or 0), 0)
+        except (TypeError, ValueError):
+            since = 0
+        answer = await database_sync_to_async(queries.sync)(self.user, since)
+        await self.send_json({"type": "sync", **answer})
+
+    async def alarm_changed(self, event):
+        alarm = event["alarm"]
+        # Re-checked per event: a group is wider than nothing, never wider than scope.
+        if self.prefix and alarm["region"].startswith(self.prefix):
+            await self.send_json({"type": "alarm", "alarm": alarm})

@@ -1,0 +1,158 @@
+"""Validation shared by the pages and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from yiyang.alarms.choices import CallResult, DeviceKind, Outcome
+from yiyang.alarms.models import Device
+from yiyang.alarms.services import DeviceData
+from yiyang.core import crypto
+from yiyang.elders.forms import validate_phone
+from yiyang.elders.models import ID_KIND, Elder
+from yiyang.lib import idcard
+
+MAX_IMPORT_ROWS = 20_000
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_l("Outcome"), choices=[("", "—"), *Outcome.choices])
+    note = forms.CharField(label=_l("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallForm(forms.Form):
+    callee = forms.CharField(label=_l("Who was called"), max_length=60)
+    result = forms.ChoiceField(label=_l("Result"), choices=CallResult.choices)
+    note = forms.CharField(label=_l("Note"), max_length=300, required=False)
+
+
+class DispatchForm(forms.Form):
+    contact = forms.TypedChoiceField(label=_l("Contact or neighbour"), coerce=int, required=False,
+                                     empty_value=None)
+    name = forms.CharField(label=_l("Or another helper: name"), max_length=50, required=False)
+    phone = forms.CharField(label=_l("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", "—")] + [
+            (c.pk, f"{c.name} ({c.get_relation_display()})") for c in contacts]
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        return validate_phone(phone) if phone else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("contact") is None and not cleaned.get("name"):
+            raise forms.ValidationError(_("Choose a contact, or give the helper's name and phone."))
+        if cleaned.get("contact") is None and not cleaned.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("The helper's phone is needed to send the link."))
+        return cleaned
+
+
+# --- device import -----------------------------------------------------------------------
+COLUMNS = {  # header (Chinese or English) -> field
+    "序列号": "serial", "serial": "serial", "类型": "kind", "type": "kind", "厂商": "vendor",
+    "vendor": "vendor", "型号": "model", "model": "model", "imei": "imei", "sim": "sim",
+    "老人身份证号": "id_number", "elder id number": "id_number", "安装人": "installer",
+    "installer": "installer", "安装日期": "installed_on", "installed on": "installed_on",
+}
+KIND_BY_LABEL = {**{k.value: k.value for k in DeviceKind}}
+
+
+class DeviceImportForm(forms.Form):
+    file = forms.FileField(label=_l("Excel file (.xlsx)"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.rows: list[DeviceData] = []
+
+    def clean_file(self):
+        import openpyxl
+
+        upload = self.cleaned_data["file"]
+        try:
+            book = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+        except Exception:
+            raise forms.ValidationError(_("This is not an Excel (.xlsx) file.")) from None
+        sheet = book.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        header = [COLUMNS.get(str(h or "").strip().lower(), COLUMNS.get(str(h or "").strip())) for h in
+                  next(lines, ())]
+        missing = {"serial", "kind", "id_number"} - set(header)
+        if missing:
+            raise forms.ValidationError(_("Missing columns: %(cols)s") % {"cols": ", ".join(sorted(missing))})
+        errors = []
+        for number, values in enumerate(lines, start=2):
+            if not any(values):
+                continue
+            row = {field: values[i] for i, field in enumerate(header) if field and i < len(values)}
+            self._row(number, row, errors)
+            if len(self.rows) > MAX_IMPORT_ROWS:
+                raise forms.ValidationError(_("At most %(n)s rows per file.") % {"n": MAX_IMPORT_ROWS})
+        if errors:
+            raise forms.ValidationError(errors[:200])
+        if not self.rows:
+            raise forms.ValidationError(_("The file has no rows."))
+        return upload
+
+    def _row(self, number: int, row: dict, errors: list) -> None:
+        def fail(field: str, reason: str) -> None:
+            errors.append(_("Row %(row)s, %(field)s: %(reason)s") % {"row": number, "field": field,
+                                                                      "reason": reason})
+
+        serial = str(row.get("serial") or "").strip()
+        kind = str(row.get("kind") or "").strip()
+        if not serial or len(serial) > 40:
+            fail("serial", _("required, at most 40 characters"))
+        elif serial in self._serials or Device.objects.filter(serial=serial).exists():
+            fail("serial", _("already registered"))
+        if kind not in KIND_BY_LABEL:
+            fail("kind", _("one of %(kinds)s") % {"kinds": ", ".join(DeviceKind.values)})
+        elder = self._elder(str(row.get("id_number") or ""), fail)
+        installed_on = self._date(row.get("installed_on"), fail)
+        if elder is None or kind not in KIND_BY_LABEL or not serial:
+            return
+        self._serials.add(serial)
+        self.rows.append(DeviceData(
+            kind=kind, serial=serial, elder=elder, vendor=str(row.get("vendor") or "")[:60],
+            model=str(row.get("model") or "")[:60], imei=str(row.get("imei") or "")[:20],
+            sim=str(row.get("sim") or "")[:24], installer=str(row.get("installer") or "")[:50],
+            installed_on=installed_on))
+
+    @property
+    def _serials(self) -> set:
+        if not hasattr(self, "_seen"):
+            self._seen = set()
+        return self._seen
+
+    def _elder(self, raw: str, fail) -> Elder | None:
+        try:
+            number = idcard.parse(idcard.normalize(raw)).value
+        except idcard.InvalidIdNumber:
+            fail("id_number", _("not a valid ID number"))
+            return None
+        elder = Elder.objects.restrict(self.user, "view").select_related("region").filter(
+            id_number_hash=crypto.blind_index(ID_KIND, number)).first()
+        if elder is None:
+            fail("id_number", _("no elder with this ID number in your area"))
+        return elder
+
+    @staticmethod
+    def _date(value, fail) -> dt.date | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            fail("installed_on", _("a date like 2026-03-01"))
+            return None
