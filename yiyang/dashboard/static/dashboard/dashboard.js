@@ -33,17 +33,32 @@
     if (!charts[name]) charts[name] = window.echarts.init(el, null, {renderer: "canvas"});
     return charts[name];
   }
+  function isDark() { return document.body.classList.contains("yy-wall"); }
+  function styleAxis(axisOption, dark) {
+    if (!axisOption) return;
+    axisOption.axisLabel = Object.assign({color: dark ? "#d8e6e6" : "#3d4c4c"}, axisOption.axisLabel || {});
+    axisOption.splitLine = {lineStyle: {color: dark ? "#1f4d52" : "#e7eeee"}};
+    axisOption.axisLine = {lineStyle: {color: dark ? "#4d7a7f" : "#b5c2c2"}};
+    if (axisOption.type === "value") axisOption.minInterval = 1;
+  }
   function draw(name, option) {
     var c = chart(name);
     if (!c) return;
-    var dark = document.body.classList.contains("yy-wall");
+    var dark = isDark();
+    var text = dark ? "#d8e6e6" : "#1f2d2d";
     option.animation = animate;
     option.color = COLORS;
-    option.textStyle = {color: dark ? "#d8e6e6" : "#1f2d2d"};
+    option.textStyle = {color: text};
+    if (option.grid) option.grid.containLabel = true;
+    if (option.legend) option.legend.textStyle = {color: text};
+    styleAxis(option.xAxis, dark);
+    styleAxis(option.yAxis, dark);
+    (option.series || []).forEach(function (series) {
+      if (series.label) Object.assign(series.label, {color: text, textBorderWidth: 0});
+    });
     option.tooltip = Object.assign({renderMode: "richText", confine: true}, option.tooltip || {});
     c.setOption(option, true);
   }
-  function axis(dark) { return {axisLabel: {color: dark ? "#d8e6e6" : "#3d4c4c"}}; }
 
   // --- the registry ---------------------------------------------------------------
   function renderRegistry(r) {
@@ -73,12 +88,11 @@
       body.appendChild(tr);
     });
     if (empty) return;
-    var dark = document.body.classList.contains("yy-wall");
     draw("pyramid", {
-      grid: {left: 60, right: 20, top: 30, bottom: 24},
-      legend: {data: [labels.men, labels.women], top: 0, textStyle: {color: dark ? "#d8e6e6" : "#3d4c4c"}},
-      xAxis: Object.assign({type: "value", axisLabel: {formatter: function (v) { return fmt(Math.abs(v)); }}}, {}),
-      yAxis: Object.assign({type: "category", data: r.pyramid.map(function (p) { return p.label; })}, axis(dark)),
+      grid: {left: 8, right: 16, top: 30, bottom: 8},
+      legend: {data: [labels.men, labels.women], top: 0},
+      xAxis: {type: "value", axisLabel: {formatter: function (v) { return fmt(Math.abs(v)); }}},
+      yAxis: {type: "category", data: r.pyramid.map(function (p) { return p.label; })},
       tooltip: {trigger: "axis", valueFormatter: function (v) { return fmt(Math.abs(v)); }},
       series: [
         {name: labels.men, type: "bar", stack: "s", data: r.pyramid.map(function (p) { return -p.M; })},
@@ -87,19 +101,23 @@
     });
     var cats = r.categories.slice().reverse();
     draw("categories", {
-      grid: {left: 110, right: 40, top: 10, bottom: 24},
+      grid: {left: 8, right: 30, top: 10, bottom: 8},
       xAxis: {type: "value"},
-      yAxis: Object.assign({type: "category", data: cats.map(function (c) { return c.label; })}, axis(dark)),
+      yAxis: {type: "category", data: cats.map(function (c) { return c.label; })},
       tooltip: {trigger: "axis"},
       series: [{type: "bar", name: labels.elders, data: cats.map(function (c) { return c.n; }),
                 label: {show: true, position: "right", formatter: function (p) { return fmt(p.value); }}}]
     });
     draw("levels", {
       tooltip: {trigger: "item"},
-      legend: {bottom: 0, type: "scroll", textStyle: {color: dark ? "#d8e6e6" : "#3d4c4c"}},
+      legend: {bottom: 0, type: "scroll"},
       series: [{type: "pie", radius: ["38%", "66%"], center: ["50%", "44%"], name: labels.elders,
                 label: {formatter: "{d}%"},
-                data: r.levels.map(function (l) { return {name: l.label, value: l.n}; })}]
+                data: r.levels.filter(function (l) { return l.n > 0; }).map(function (l) {
+                  var item = {name: l.label, value: l.n};
+                  if (l.key === "none") item.itemStyle = {color: "#9aa8a8"};
+                  return item;
+                })}]
     });
   }
 
@@ -132,11 +150,10 @@
     setFigure("entitlement_use", s.entitled_hours ? percent(s.hours / s.entitled_hours) : "–");
     setFigure("visits_flagged", fmt(s.visits_flagged));
     setFigure("visits_rejected", fmt(s.visits_rejected));
-    var dark = document.body.classList.contains("yy-wall");
     draw("services", {
-      grid: {left: 50, right: 20, top: 30, bottom: 24},
-      legend: {top: 0, textStyle: {color: dark ? "#d8e6e6" : "#3d4c4c"}},
-      xAxis: Object.assign({type: "category", data: [labels.orders, labels.hours]}, axis(dark)),
+      grid: {left: 8, right: 16, top: 30, bottom: 8},
+      legend: {top: 0},
+      xAxis: {type: "category", data: [labels.orders, labels.hours]},
       yAxis: {type: "value"},
       tooltip: {trigger: "axis"},
       series: [
@@ -162,11 +179,10 @@
     setFigure("devices_offline", fmt(a.devices_offline));
     var types = Object.keys(Object.assign({}, a.alarms_period_by_type, a.alarms_today_by_type));
     var names = types.map(function (t) { return (a.type_labels || {})[t] || t; });
-    var dark = document.body.classList.contains("yy-wall");
     draw("alarms", {
-      grid: {left: 50, right: 20, top: 30, bottom: 40},
-      legend: {top: 0, textStyle: {color: dark ? "#d8e6e6" : "#3d4c4c"}},
-      xAxis: Object.assign({type: "category", data: names, axisLabel: {interval: 0, rotate: names.length > 5 ? 30 : 0}}, {}),
+      grid: {left: 8, right: 16, top: 30, bottom: 8},
+      legend: {top: 0},
+      xAxis: {type: "category", data: names, axisLabel: {interval: 0, rotate: names.length > 5 ? 30 : 0}},
       yAxis: {type: "value", minInterval: 1},
       tooltip: {trigger: "axis"},
       series: [
