@@ -20,7 +20,9 @@ WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thu
 
 def apply_errors(form: forms.Form, exc: services.InvalidOrder) -> None:
     """Show a service's refusal on the form: by field when the form has it."""
+    aliases = getattr(form, "service_fields", {})
     for key, messages in exc.errors.items():
+        key = aliases.get(key, key)
         form.add_error(key if key in form.fields else None, messages)
 
 
@@ -47,6 +49,8 @@ def aware(day: dt.date, time: dt.time) -> dt.datetime:
 
 class OrderForm(Form):
     """A new order: the items (with quantities), the day and time window, the provider."""
+
+    service_fields = {"window_start": "start", "window_end": "end"}
 
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     items = forms.TypedMultipleChoiceField(label=_("Services"), coerce=int,
