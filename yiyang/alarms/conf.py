@@ -31,3 +31,5 @@ TICKER_IN_SERVER = env_bool("YIYANG_ALARM_TICKER", True)
 TICK_S = env_int("YIYANG_ALARM_TICK_MS", 1000) / 1000
 RESYNC_S = env_int("YIYANG_CONSOLE_RESYNC_S", 3)
 DEVICE_CACHE_S = env_int("YIYANG_DEVICE_CACHE_S", 60)
+
+MQTT_TOPIC = env_str("YIYANG_MQTT_TOPIC", "yiyang/devices/+/events")

@@ -95,7 +95,7 @@ def authenticate(authorization: str) -> DeviceRef:
     return device
 
 
-def parse_event(body: bytes, now: dt.datetime) -> EventIn:
+def parse_body(body: bytes) -> dict:
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(413, "too_large", f"The body is over {MAX_BODY_BYTES} bytes.")
     try:
@@ -104,6 +104,14 @@ def parse_event(body: bytes, now: dt.datetime) -> EventIn:
         raise Rejected(400, "invalid_json", "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Rejected(400, "invalid_json", "The body must be a JSON object.")
+    return data
+
+
+def parse_event(body: bytes, now: dt.datetime) -> EventIn:
+    return event_from(parse_body(body), now)
+
+
+def event_from(data: dict, now: dt.datetime) -> EventIn:
     return EventIn(
         event_id=_event_id(data.get("event_id")),
         type=_type(data.get("type")),
