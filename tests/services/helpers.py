@@ -84,8 +84,12 @@ def window(day_offset: int = 0, hour: int = 9, hours: int = 2):
     return start, start + dt.timedelta(hours=hours)
 
 
-def order(world, *, elder="a1", by="town", items=None, day_offset=0, hour=9, provider=None, **kw):
+def order(world, *, elder="a1", by="town", items=None, day_offset=0, hour=9, provider=None, on=None,
+          **kw):
     start, end = window(day_offset, hour)
+    if on is not None:  # a given day
+        start = timezone.make_aware(dt.datetime.combine(on, dt.time(hour)))
+        end = start + dt.timedelta(hours=2)
     data = services.OrderData(
         elder_id=world.elders[elder].pk, provider_id=(provider or world.county.provider).pk,
         window_start=start, window_end=end,
@@ -109,6 +113,18 @@ def scheme(world, *, basis=SchemeBasis.HOURS, quota=Decimal("4"), statuses=None)
     return catalogue.save_scheme(world.county.regions[COUNTY], catalogue.SchemeData(
         name="特困低保失能老人居家服务", basis=basis, monthly_quota=quota,
         economic_statuses=statuses if statuses is not None else []), actor=world.users["admin"])
+
+
+SIGNATURE = "data:image/png;base64," + "iVBORw0KGgo" * 40
+
+
+def confirm(world, o):
+    return services.confirm_with_signature(o, SIGNATURE, actor=world.users["caregiver"])
+
+
+def last_month_day(day: int) -> dt.date:
+    first = timezone.localdate().replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=day)
 
 
 __all__ = ["Role", "make_user"]

@@ -164,6 +164,14 @@ def orderable_elders(user, term: str, limit: int = 20):
             .select_related("region")[:limit])
 
 
+def county_of(user):
+    """The county a user works in (their scope, or the county above it)."""
+    region = user.scope_region
+    while region is not None and region.level > 3:
+        region = region.parent
+    return region
+
+
 def index_target(user) -> str:
     """Where 居家服务 opens for this role."""
     if user.role == Role.CAREGIVER:

@@ -41,11 +41,7 @@ def _refused(request, exc: services.InvalidOrder) -> None:
         messages.error(request, " ".join(str(m) for m in message))
 
 
-def _county(user):
-    region = user.scope_region
-    while region is not None and region.level > 3:
-        region = region.parent
-    return region
+_county = queries.county_of
 
 
 @login_required
