@@ -171,3 +171,16 @@ def test_a_report_through_the_api(county, api, django_capture_on_commit_callback
     assert status["status"] == "succeeded" and status["has_output"]
     bad = caller.post("/dashboard/reports", {"kind": "weekly", "format": "xlsx"})
     assert bad.status_code == 400 and "kind" in bad.json()["errors"]
+
+
+def test_the_daily_snapshot_command_records_the_month(county):
+    from django.core.management import call_command
+
+    call_command("dashboard_snapshot", stdout=io.StringIO())
+    month = periods.current().start
+    # county (itself + 2 towns) and each town (itself + 2 villages); the towns twice
+    assert MonthlySnapshot.objects.filter(month=month).count() == 7
+    call_command("dashboard_snapshot", stdout=io.StringIO())
+    assert MonthlySnapshot.objects.filter(month=month).count() == 7
+    snapshot = MonthlySnapshot.objects.get(region_id=COUNTY, month=month)
+    assert snapshot.figures["total"] == counted(COUNTY[:6], dt.date.today())["total"]
