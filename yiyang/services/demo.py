@@ -152,23 +152,28 @@ def _history(providers, items, admin, rng, count: int) -> int:
     if not elders:
         return 0
     today = timezone.localdate()
-    made = 0
+    made, busy = 0, set()
     for _n in range(count):
         elder_id = rng.choice(elders)
         day = today - dt.timedelta(days=rng.randint(1, 60))
         provider = providers[elder_id % len(providers)]
+        free = [h for h in (8, 10, 14, 16) if (provider.pk, day, h) not in busy]
+        if not free:
+            continue
+        hour = rng.choice(free)  # one caregiver per provider makes these: no overlaps by design
+        busy.add((provider.pk, day, hour))
         item = rng.choice(items[:10])
         try:
             with transaction.atomic():
-                _deliver_one(elder_id, provider, item, day, admin, rng)
+                _deliver_one(elder_id, provider, item, day, hour, admin, rng)
             made += 1
         except services.InvalidOrder:
             continue
     return made
 
 
-def _deliver_one(elder_id, provider, item, day, admin, rng) -> None:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.choice([8, 9, 10, 14, 15]))))
+def _deliver_one(elder_id, provider, item, day, hour, admin, rng) -> None:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
     order = services.create_order(services.OrderData(
         elder_id=elder_id, provider_id=provider.pk, window_start=start,
         window_end=start + dt.timedelta(hours=2), lines=[services.Line(item.pk)],
@@ -187,7 +192,7 @@ def _deliver_one(elder_id, provider, item, day, admin, rng) -> None:
                                  home.lng + rng.uniform(-0.0008, 0.0008), 15)
     arrive = start + dt.timedelta(minutes=rng.randint(0, 40))
     short = rng.random() < 0.04
-    minutes = int(order.planned_minutes * (rng.uniform(0.2, 0.4) if short else rng.uniform(0.9, 1.3)))
+    minutes = int(order.planned_minutes * (rng.uniform(0.2, 0.4) if short else rng.uniform(0.9, 1.2)))
     order = services.check_in(order, position, actor=caregiver.user, at=arrive)
     leave = arrive + dt.timedelta(minutes=minutes)
     order = services.check_out(order, position, actor=caregiver.user, at=leave)
