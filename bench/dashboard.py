@@ -155,6 +155,10 @@ def add_arguments(parser) -> None:
                         help="size of the synthetic county (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=7,
                         help="cold requests per region (each followed by 3 warm ones)")
+    parser.add_argument("--period", default=None,
+                        help="the period asked for (YYYY-MM or YYYY; default the current month). "
+                             "A past month counts ages on its last day: 2026-06 is near the "
+                             "worst case (half a birth year straddles each age boundary)")
     parser.add_argument("--rebuild", action="store_true",
                         help="build the bench database anew even if it has the right size")
 
@@ -169,7 +173,7 @@ def run(options: dict, log: Callable[[str], None] = print) -> dict:
     elders = options["elders"]
     prepare(elders, rebuild=options["rebuild"], log=log)
     client = _client()
-    period = f"{timezone.localdate():%Y-%m}"
+    period = options["period"] or f"{timezone.localdate():%Y-%m}"
     county = Region.objects.get(code=COUNTY_CODE + "000000")
     town = _largest_town()
     log(f"Measuring GET {figures_url('<region>', period)} on {connection.vendor} "

@@ -102,9 +102,14 @@ class Elder(PersonalData, BaseModel):
             models.Index(fields=["region", "name_initials", "name", "id"],
                          name="elder_village_pinyin"),
             models.Index(fields=["name_initials", "name", "id"], name="elder_pinyin"),
-            models.Index(fields=["county_code", "status", "birth_date"], name="elder_county_birth"),
-            models.Index(fields=["town_code", "status", "birth_date"], name="elder_town_birth"),
-            models.Index(fields=["region", "status", "birth_date"], name="elder_village_birth"),
+            # With sex and the child region's column: the dashboard's exact age counts
+            # (stats.aged_by_child_and_sex) read these index-only.
+            models.Index(fields=["county_code", "status", "birth_date", "sex", "town_code"],
+                         name="elder_county_birth_sex"),
+            models.Index(fields=["town_code", "status", "birth_date", "sex", "region"],
+                         name="elder_town_birth_sex"),
+            models.Index(fields=["region", "status", "birth_date", "sex"],
+                         name="elder_village_birth_sex"),
         ]
         constraints = [
             models.CheckConstraint(
