@@ -240,3 +240,21 @@ def test_the_error_workbook_holds_the_faulty_rows_highlighted(county, client,
 
 def test_the_staged_row_layout_is_what_the_writer_reads():
     assert _AT == {name: i for i, name in enumerate(STAGED)}
+
+
+def test_bulk_counts_match_stats_apply_changes(county):
+    """elders.bulk.apply_counts is stats.apply_changes written in bulk: same result."""
+    from django.db import transaction
+
+    from yiyang.elders import bulk
+
+    elders = list(Elder.objects.all())
+    moved = [(stats.snapshot(e), (VILLAGE_A2, stats.keys_of(e))) for e in elders] * 200
+    added = [(None, (VILLAGE_A1, ["total", "by:1930", "flag:new"]))] * 300
+    results = []
+    for apply in (stats.apply_changes, bulk.apply_counts):
+        sid = transaction.savepoint()
+        apply(moved + added)
+        results.append(counts())
+        transaction.savepoint_rollback(sid)
+    assert len(moved + added) >= bulk.SMALL and results[0] == results[1]
