@@ -15,7 +15,7 @@ from django.utils import timezone
 from yiyang.lib.masking import mask_name
 from yiyang.services.choices import Flag, ReviewStatus
 from yiyang.services.models import Order, OrderItem, Settlement
-from yiyang.services.querysets import in_prefix
+from yiyang.services.querysets import order_scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "STSong-Light"
@@ -33,7 +33,7 @@ def _visits(settlement: Settlement):
 
 
 def _rejected(settlement: Settlement):
-    orders = in_prefix(Order.objects.filter(provider=settlement.provider_id).in_month(settlement.month),
+    orders = order_scope(Order.objects.filter(provider=settlement.provider_id).in_month(settlement.month),
                        settlement.county.prefix)
     return (orders.filter(review_status=ReviewStatus.REJECTED)
             .select_related("elder", "caregiver").order_by("service_date", "id"))

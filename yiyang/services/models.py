@@ -312,6 +312,8 @@ class Order(BaseModel):
     elder = models.ForeignKey(Elder, models.PROTECT, related_name="service_orders",
                               verbose_name=_("elder"))
     region_code = models.CharField(max_length=12, editable=False)
+    town_code = models.CharField(max_length=9, editable=False)
+    county_code = models.CharField(max_length=6, editable=False)
     provider = models.ForeignKey(Organisation, models.PROTECT, related_name="service_orders",
                                  verbose_name=_("provider"))
     caregiver = models.ForeignKey(Caregiver, models.PROTECT, null=True, blank=True,
@@ -383,7 +385,11 @@ class Order(BaseModel):
         verbose_name = _("service order")
         verbose_name_plural = _("service orders")
         indexes = [
+            # A list in one scope, newest first, is a backward walk of one of these
+            # (equality on the scope's column, then window_start), never a sort.
             models.Index(fields=["region_code", "window_start"], name="order_region_start"),
+            models.Index(fields=["town_code", "window_start"], name="order_town_start"),
+            models.Index(fields=["county_code", "window_start"], name="order_county_start"),
             models.Index(fields=["provider", "service_date", "status"], name="order_provider_date"),
             models.Index(fields=["provider", "window_start"], name="order_provider_start"),
             models.Index(fields=["caregiver", "service_date", "window_start"], name="order_caregiver_day"),
@@ -391,7 +397,8 @@ class Order(BaseModel):
             models.Index(fields=["elder", "service_date"], name="order_elder_date"),
             models.Index(fields=["service_date", "review_status"], name="order_date_review"),
             models.Index(fields=["window_start"], name="order_start"),
-            models.Index(fields=["settlement"], name="order_settlement"),
+            models.Index(fields=["settlement"], name="order_settlement",
+                         condition=models.Q(settlement__isnull=False)),
             models.Index(fields=["plan", "service_date"], name="order_plan_date"),
         ]
         constraints = [

@@ -25,7 +25,6 @@ from yiyang.services.models import (
     Rating,
     ServiceItem,
 )
-from yiyang.services.querysets import in_prefix
 
 
 def orders_for(user, filters: dict | None = None):
@@ -178,9 +177,6 @@ def index_target(user) -> str:
         return "services:today"
     return "services:orders"
 
-
-def area_orders(prefix: str):
-    return in_prefix(Order.objects.all(), prefix)
 
 
 @dataclass

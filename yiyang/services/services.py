@@ -114,7 +114,8 @@ def create_order(data: OrderData, *, actor, plan=None, allow_past: bool = False)
     _check_window(data.window_start, data.window_end, allow_past)
     lines = _priced_lines(elder, provider, data.lines)
     order = Order(
-        elder=elder, region_code=elder.region_id, provider=provider, plan=plan,
+        elder=elder, region_code=elder.region_id, town_code=elder.region_id[:9],
+        county_code=elder.region_id[:6], provider=provider, plan=plan,
         channel=data.channel, created_by=actor if actor and actor.pk else None,
         note=data.note.strip()[:300], window_start=data.window_start, window_end=data.window_end,
         service_date=timezone.localtime(data.window_start).date(),

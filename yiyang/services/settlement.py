@@ -25,7 +25,7 @@ from yiyang.core.models import Organisation, Region, prefix_upper_bound
 from yiyang.services import checks, stats
 from yiyang.services.choices import ReviewStatus, SettlementStatus
 from yiyang.services.models import Order, Settlement
-from yiyang.services.querysets import in_prefix, next_month
+from yiyang.services.querysets import next_month, order_scope
 from yiyang.services.services import InvalidOrder
 
 
@@ -52,7 +52,7 @@ def generate_month(county: Region, month: dt.date, *, actor, progress=None) -> l
         raise Http404
     month = _month(month)
     checks.run_checks(month, next_month(month))
-    provider_ids = (in_prefix(Order.objects.in_month(month), county.prefix)
+    provider_ids = (order_scope(Order.objects.in_month(month), county.prefix)
                     .values_list("provider_id", flat=True).distinct().order_by())
     providers = Organisation.objects.filter(pk__in=list(provider_ids)).order_by("name")
     done = []
@@ -84,10 +84,12 @@ def _generate(provider, county, month, actor) -> Settlement:
         raise InvalidOrder({"status": [_("The settlement of %(provider)s for %(month)s is approved "
                                          "and locked.") % {"provider": provider,
                                                            "month": f"{month:%Y-%m}"}]})
-    Order.objects.filter(settlement=settlement).update(settlement=None)
-    month_orders = in_prefix(Order.objects.filter(provider=provider).in_month(month), county.prefix)
+    # Every filter starts from the provider's month (its index), never the
+    # settlement column alone: a bulk-loaded table's statistics know it only as NULL.
+    month_orders = order_scope(Order.objects.filter(provider=provider).in_month(month), county.prefix)
+    month_orders.filter(settlement=settlement).update(settlement=None)
     month_orders.payable().filter(settlement__isnull=True).update(settlement=settlement)
-    totals = Order.objects.filter(settlement=settlement).aggregate(
+    totals = month_orders.filter(settlement=settlement).aggregate(
         visits=Count("id"), hours=Sum("hours"), gov=Sum("gov_amount"), own=Sum("self_amount"))
     settlement.visits = totals["visits"]
     settlement.hours = totals["hours"] or Decimal(0)
@@ -110,7 +112,7 @@ def approve_settlement(settlement: Settlement, *, actor) -> Settlement:
         raise Http404 from exc
     if settlement.is_locked:
         raise InvalidOrder({"status": [_("This settlement is already approved.")]})
-    month_orders = in_prefix(Order.objects.filter(provider=settlement.provider_id)
+    month_orders = order_scope(Order.objects.filter(provider=settlement.provider_id)
                              .in_month(settlement.month), settlement.county.prefix)
     pending = month_orders.awaiting_review().count()
     if pending:
