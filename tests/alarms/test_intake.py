@@ -33,6 +33,7 @@ def test_it_stores_an_sos_as_an_alarm_with_its_first_timer(county, client):
     assert (alarm.type, alarm.priority, alarm.status, alarm.elder_id) == ("sos", 1, "open", device.elder_id)
     assert alarm.seq == AlarmActivity.objects.get(alarm=alarm).pk
     assert EscalationTimer.objects.get(alarm=alarm).step == 1
+    buffer.flush()  # an event is a sign of life, written with the heartbeats
     device.refresh_from_db()
     assert device.battery == 80 and device.last_seen_at is not None
     again = post_event(client, key, event("sos", "e-1", battery=80))

@@ -48,7 +48,7 @@ def test_the_bridge_stores_events_and_heartbeats_from_the_broker(county):
             body = payload if isinstance(payload, bytes) else json.dumps(payload)
             publisher.publish(topic, body, qos=1).wait_for_publish(5)
         assert _wait_for(lambda: bridge.counts["refused"] == 2 and bridge.counts["heartbeats"] == 1
-                         and bridge.counts["events"] == 2)
+                         and bridge.counts["events"] == 2), bridge.counts
         assert _wait_for(lambda: Device.objects.get(pk=device.pk).battery == 44)
     finally:
         bridge.stop.set()

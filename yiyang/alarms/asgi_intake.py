@@ -9,7 +9,7 @@ import json
 import logging
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import connection
 
 from yiyang.alarms import conf, events, intake
 from yiyang.alarms.constants import MAX_BODY_BYTES
@@ -19,8 +19,13 @@ INTAKE_PATH = "/api/v1/device-events"
 
 
 def _receive_in_thread(authorization: str, body: bytes) -> intake.Result:
-    close_old_connections()
-    return intake.receive(authorization, body)
+    # The intake keeps its database connection: opening one (and its PRAGMAs) per
+    # event would cost more than storing the event. A failed one is dropped.
+    try:
+        return intake.receive(authorization, body)
+    except Exception:
+        connection.close()
+        raise
 
 
 async def device_events(scope, receive, send) -> None:
@@ -36,7 +41,8 @@ async def device_events(scope, receive, send) -> None:
         return
     authorization = _header(scope, b"authorization")
     try:
-        result = await sync_to_async(_receive_in_thread, thread_sensitive=True)(authorization, body)
+        result = intake.receive_heartbeat_now(authorization, body) or await sync_to_async(
+            _receive_in_thread, thread_sensitive=True)(authorization, body)
     except Exception:
         log.exception("storing a device event failed")
         await _respond(send, 503, {"error": "unavailable", "detail": "Not stored; send it again."})
@@ -90,21 +96,35 @@ class HttpRouter:
             await self.django_app(scope, receive, send)
 
 
+async def _write_heartbeats(buffer) -> None:
+    """Every HEARTBEAT_FLUSH_MS, on the thread that stores events: with SQLite, two
+    writing threads would take turns through its busy timeout (sleeps of up to 100 ms)."""
+    while True:
+        await asyncio.sleep(conf.HEARTBEAT_FLUSH_MS / 1000)
+        try:
+            await sync_to_async(buffer.flush, thread_sensitive=True)()
+        except Exception:
+            log.exception("writing heartbeats failed")
+
+
 async def lifespan(scope, receive, send) -> None:
     """Start the alarm ticker with the server; stop it (and write heartbeats) at the end."""
     from yiyang.alarms.heartbeats import buffer
     from yiyang.alarms.ticker import Ticker
 
-    task = None
+    tasks = []
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            loop = asyncio.get_running_loop()
+            buffer.autostart = False  # written by the task below, on the database thread
+            tasks.append(loop.create_task(_write_heartbeats(buffer)))
             if conf.TICKER_IN_SERVER:
-                task = asyncio.get_running_loop().create_task(Ticker().run_async())
+                tasks.append(loop.create_task(Ticker().run_async()))
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            if task is not None:
+            for task in tasks:
                 task.cancel()
-            await sync_to_async(buffer.flush, thread_sensitive=False)()
+            await sync_to_async(buffer.flush, thread_sensitive=True)()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -65,8 +65,35 @@ def lookup(key: str) -> DeviceRef | None:
     return ref
 
 
+MISS = object()
+
+
+def cached(key: str):
+    """The cached answer for a key (a DeviceRef or None), or MISS: no database."""
+    if not key.startswith(PREFIX) or len(key) > 100:
+        return None
+    hit = _cache.get(hash_key(key))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else MISS
+
+
 def forget(key_hash: str) -> None:
     _cache.pop(key_hash, None)
+
+
+def preload(limit: int = 200_000) -> int:
+    """Fill the cache with every active device in one query (the MQTT bridge does it
+    at start and every DEVICE_CACHE_S, instead of one query per device)."""
+    from yiyang.alarms.models import Device
+
+    expires = time.monotonic() + conf.DEVICE_CACHE_S
+    rows = (Device.objects.exclude(status=DeviceStatus.RETIRED)
+            .values_list("key_hash", "id", "serial", "kind", "elder_id", "region_id", "elder__name",
+                         "region__name")[:limit])
+    n = 0
+    for key_hash, *fields in rows.iterator(chunk_size=5000):
+        _cache[key_hash] = (expires, DeviceRef(*fields))
+        n += 1
+    return n
 
 
 def _load(key_hash: str) -> DeviceRef | None:

@@ -67,6 +67,7 @@ def ladder_for(region_code: str) -> Ladder:
 
 def forget_ladders() -> None:
     _ladders.clear()
+    _workers.clear()
 
 
 def start(alarm: Alarm) -> None:
@@ -128,7 +129,20 @@ def recipients(alarm: Alarm, step: int, ladder: Ladder) -> list[tuple[str, str, 
     return [(kind, c.name, c.phone) for c in contacts]
 
 
+_workers: dict[str, tuple[float, list]] = {}
+
+
 def community_workers(region_code: str) -> list[User]:
+    """The village's workers, else the town's (cached for a minute)."""
+    hit = _workers.get(region_code)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    workers = _community_workers(region_code)
+    _workers[region_code] = (time.monotonic() + 60, workers)
+    return workers
+
+
+def _community_workers(region_code: str) -> list[User]:
     village = list(User.objects.filter(role=Role.VILLAGE_WORKER, scope_region_id=region_code,
                                        is_active=True))
     return village or list(User.objects.filter(

@@ -53,12 +53,24 @@ class HeartbeatBuffer:
                 self._after_write.append(after_write)
         self._ensure_running()
 
+    @property
+    def waiting(self) -> int:
+        """Heartbeats whose callbacks wait for the next write."""
+        return len(self._after_write)
+
     def flush(self) -> int:
         with self._lock:
             latest, self._latest = self._latest, {}
             callbacks, self._after_write = self._after_write, []
         if latest:
-            write(latest)
+            try:
+                write(latest)
+            except Exception:
+                with self._lock:  # keep them (and their acks) for the next attempt
+                    for device_id, state in latest.items():
+                        self._latest.setdefault(device_id, state)
+                    self._after_write[:0] = callbacks
+                raise
             self.written += len(latest)
         for callback in callbacks:
             callback()
@@ -77,10 +89,10 @@ class HeartbeatBuffer:
         stop = threading.Event()
         while not stop.wait(conf.HEARTBEAT_FLUSH_MS / 1000):
             try:
-                close_old_connections()
                 self.flush()
-            except Exception:  # keep flushing; the next batch carries newer times anyway
+            except Exception:  # kept for the next attempt, on a new connection
                 log.exception("writing heartbeats failed")
+                close_old_connections()
 
 
 def write(latest: dict[int, tuple]) -> None:

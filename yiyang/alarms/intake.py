@@ -15,17 +15,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from threading import Lock
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from yiyang.alarms import conf, credentials, escalation, events
-from yiyang.alarms.choices import ActivityKind, AlarmType, Channel, EventType, WorkItemKind
-from yiyang.alarms.constants import ALARM_OF_EVENT, KEY_SCHEME, MAX_BODY_BYTES, MAX_EVENT_ID, PRIORITY
+from yiyang.alarms import conf, credentials, hotpath
+from yiyang.alarms.choices import AlarmType, Channel, EventType, WorkItemKind
+from yiyang.alarms.constants import ALARM_OF_EVENT, KEY_SCHEME, MAX_BODY_BYTES, MAX_EVENT_ID
 from yiyang.alarms.credentials import DeviceRef
 from yiyang.alarms.heartbeats import buffer as heartbeat_buffer
-from yiyang.alarms.models import OPEN_STATUSES, Alarm, AlarmActivity, Device, DeviceEvent, DeviceWorkItem
+from yiyang.alarms.models import Device, DeviceWorkItem
 
 log = logging.getLogger(__name__)
 ACCEPTED_TYPES = frozenset(EventType.values)
@@ -99,7 +99,7 @@ def parse_body(body: bytes) -> dict:
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(413, "too_large", f"The body is over {MAX_BODY_BYTES} bytes.")
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode() if isinstance(body, bytes) else body)
     except (ValueError, UnicodeDecodeError):
         raise Rejected(400, "invalid_json", "The body is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -177,6 +177,25 @@ def receive(authorization: str, body: bytes, channel: str = Channel.HTTP) -> Res
         return Result(exc.status, {"error": exc.reason, "detail": exc.message})
 
 
+def receive_heartbeat_now(authorization: str, body: bytes) -> Result | None:
+    """A heartbeat from a device whose key is cached needs no database: answered on
+    the event loop. None: go through receive() on the database thread."""
+    scheme, _, key = (authorization or "").strip().partition(" ")
+    if scheme != KEY_SCHEME or b'"heartbeat"' not in body:
+        return None
+    device = credentials.cached(key.strip())
+    if device is credentials.MISS or device is None:
+        return None
+    try:
+        event = parse_event(body, timezone.now())
+    except Rejected:
+        return None
+    if event.type != EventType.HEARTBEAT:
+        return None
+    heartbeat_buffer.note(device.id, timezone.now(), event.battery, event.signal)
+    return Result(200, {"status": "ok"})
+
+
 def receive_from(device: DeviceRef, body: bytes, channel: str) -> Result:
     now = timezone.now()
     event = parse_event(body, now)
@@ -198,21 +217,19 @@ def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> 
 
 
 def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> Result:
-    with transaction.atomic():
-        known = (DeviceEvent.objects.filter(device_id=device.id, event_id=event.event_id)
-                 .values_list("id", "alarm_id").first())
-        if known is not None:
-            return Result(200, _answer(*known))
-        alarm_type = alarm_type_of(event)
-        alarm, push = (raise_or_join(device, alarm_type, event, now)
-                       if alarm_type else (None, None))
-        row = DeviceEvent.objects.create(
-            device_id=device.id, event_id=event.event_id, type=event.type,
-            occurred_at=event.occurred_at, received_at=now, channel=channel,
-            battery=event.battery, location=event.location, extra=event.extra, alarm=alarm,
-        )
-        _note_device_state(device, event, now)
-    return Result(200, _answer(row.id, alarm.id if alarm else None), [push] if push else [])
+    with transaction.atomic(), connection.cursor() as cursor:
+        event_pk = hotpath.insert_event(cursor, device.id, event, channel, now)
+        if event_pk is None:
+            return Result(200, _answer(*hotpath.known_event(cursor, device.id, event.event_id)))
+        alarm_pk, push = None, None
+        if alarm_type := alarm_type_of(event):
+            alarm_pk, push = hotpath.raise_or_join(cursor, device, alarm_type, event.occurred_at, now,
+                                                   device.serial)
+            hotpath.link_event(cursor, event_pk, alarm_pk)
+        _note_device_state(device, event)
+    # A sign of life like a heartbeat: batched, not a row update per event.
+    heartbeat_buffer.note(device.id, now, event.battery, event.signal)
+    return Result(200, _answer(event_pk, alarm_pk), [push] if push else [])
 
 
 def _answer(event_pk: int, alarm_pk: int | None) -> dict:
@@ -232,44 +249,17 @@ def is_night(moment: dt.datetime) -> bool:
     return hour >= conf.NIGHT_START_HOUR or hour < conf.NIGHT_END_HOUR
 
 
-def raise_or_join(device: DeviceRef, alarm_type: str, event: EventIn | None, now: dt.datetime,
-                  detail: str = "") -> tuple[Alarm, dict]:
-    """Open an alarm, or add this event to the open one of the same kind for the same
-    elder (at most one is open: a constraint)."""
-    current = (Alarm.objects.select_for_update()
-               .filter(elder_id=device.elder_id, type=alarm_type, status__in=OPEN_STATUSES).first())
-    if current is not None:
-        activity = _activity(current.pk, ActivityKind.REPEATED, now, detail or device.serial)
-        Alarm.objects.filter(pk=current.pk).update(
-            event_count=F("event_count") + 1, last_event_at=now, seq=activity.pk)
-        current.event_count += 1
-        current.seq = activity.pk
-        return current, events.summary_of(current, device.elder_name, device.region_name)
-    occurred = event.occurred_at if event else now
-    alarm = Alarm.objects.create(
-        type=alarm_type, priority=PRIORITY[alarm_type], elder_id=device.elder_id,
-        device_id=device.id, region_id=device.region_id, raised_at=now, occurred_at=occurred,
-        last_event_at=now,
-    )
-    alarm.seq = _activity(alarm.pk, ActivityKind.RAISED, now, detail or device.serial).pk
-    Alarm.objects.filter(pk=alarm.pk).update(seq=alarm.seq)
-    escalation.start(alarm)
-    return alarm, events.summary_of(alarm, device.elder_name, device.region_name)
+def raise_or_join(device: DeviceRef, alarm_type: str, now: dt.datetime, detail: str) -> tuple[int, dict]:
+    """For alarms the server raises itself (inactivity): open one or join the open one."""
+    with connection.cursor() as cursor:
+        return hotpath.raise_or_join(cursor, device, alarm_type, now, now, detail)
 
 
-def _activity(alarm_pk: int, kind: str, now: dt.datetime, detail: str) -> AlarmActivity:
-    return AlarmActivity.objects.create(alarm_id=alarm_pk, at=now, kind=kind, detail=detail[:500])
-
-
-def _note_device_state(device: DeviceRef, event: EventIn, now: dt.datetime) -> None:
-    changes = {"last_seen_at": now}
-    if event.battery is not None:
-        changes["battery"] = event.battery
+def _note_device_state(device: DeviceRef, event: EventIn) -> None:
     if event.type == EventType.MOTION:
-        changes["last_motion_at"] = event.occurred_at
-    Device.objects.filter(pk=device.id).update(**changes)
-    if event.type == EventType.LOW_BATTERY:
-        _open_work_item(device, WorkItemKind.LOW_BATTERY, now)
+        Device.objects.filter(pk=device.id).update(last_motion_at=event.occurred_at)
+    elif event.type == EventType.LOW_BATTERY:
+        _open_work_item(device, WorkItemKind.LOW_BATTERY, event.occurred_at)
 
 
 def _open_work_item(device: DeviceRef, kind: str, now: dt.datetime) -> None:

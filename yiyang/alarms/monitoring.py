@@ -80,8 +80,7 @@ def quiet_homes(now: dt.datetime | None = None) -> int:
                            elder_id=row["elder_id"], region_id=row["region_id"],
                            elder_name=row["elder__name"], region_name=row["region__name"])
         with transaction.atomic():
-            _alarm, push = raise_or_join(device, AlarmType.INACTIVITY, None, now,
-                                         detail=f"{device.serial}: {hours} h")
+            _alarm, push = raise_or_join(device, AlarmType.INACTIVITY, now, f"{device.serial}: {hours} h")
             publish_on_commit(push)
         raised += 1
     return raised
