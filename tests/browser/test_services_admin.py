@@ -113,3 +113,21 @@ def test_a_complaint_is_followed_to_closure(page, county, url, shot):
     expect(page.get_by_test_id("by-provider")).to_contain_text("康乐居家服务中心")
     expect(page.get_by_test_id("by-caregiver")).to_contain_text("周护理")
     shot("svc-admin-06-quality")
+
+
+def test_a_worker_sets_an_elders_home_from_the_phone(page, county, url, shot):
+    build_world(county)
+    elder = county.elders["a1"]
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 36.2, "longitude": 118.3, "accuracy": 5})
+    _as(page, url, "town")
+    page.goto(url(f"/services/orders/new/?elder={elder.pk}"))
+    page.get_by_test_id("set-home").click()
+    page.get_by_test_id("use-here").click()
+    expect(page.locator("#id_lat")).to_have_value("36.200000")
+    page.locator("#id_care_notes").fill("独居，耳背")
+    page.get_by_test_id("save-home").click()
+    expect(page.get_by_test_id("home")).to_contain_text("独居，耳背")
+    elder.home.refresh_from_db()
+    assert (elder.home.lat, elder.home.lng) == (36.2, 118.3)
+    shot("svc-admin-07-home")

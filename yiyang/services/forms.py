@@ -238,6 +238,13 @@ class CertificateForm(Form):
     expires_on = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class HomeForm(Form):
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    care_notes = forms.CharField(label=_("Needs and risks (shown to the caregiver)"), max_length=300,
+                                 required=False)
+
+
 class PlanForm(Form):
     item = forms.TypedChoiceField(label=_("Service"), coerce=int)
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("caregivers/<int:pk>/certificate/", views.certificate_add, name="certificate_add"),
     path("schemes/", views.schemes, name="schemes"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+    path("elders/<int:elder_pk>/home/", views.elder_home, name="elder_home"),
     path("plans/", views.plans, name="plans"),
     path("plans/new/<int:elder_pk>/", views.plan_new, name="plan_new"),
     path("plans/<int:pk>/generate/", views.plan_generate, name="plan_generate"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -91,7 +92,7 @@ def order_new(request):
                              % {"provider": order.provider})
             return redirect("services:order", pk=order.pk)
     return render(request, "services/order_new.html", {
-        "elder": elder, "form": form, "items": items,
+        "elder": elder, "form": form, "items": items, "home": getattr(elder, "home", None),
         "balances": queries.balances(elder.pk, timezone.localdate()),
     })
 
@@ -396,6 +397,25 @@ def scheme_detail(request, pk: int):
         entitlement.balances = [b for b in queries.balances(entitlement.elder_id, month)
                                 if b.scheme == scheme.name]
     return render(request, "services/scheme_detail.html", {"scheme": scheme, "page": page, "month": month})
+
+
+@login_required
+def elder_home(request, elder_pk: int):
+    """Where the elder lives (for the check-in distance and the map) and what the
+    caregiver must know; the worker may take the phone's position on the spot."""
+    elder = get_object_or_404(Elder.objects.restrict(request.user, Action.ORDER_SERVICES), pk=elder_pk)
+    home = getattr(elder, "home", None)
+    initial = {"lat": home.lat, "lng": home.lng, "care_notes": home.care_notes} if home else {}
+    form = f.HomeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            catalogue.set_elder_home(elder, actor=request.user, **form.cleaned_data)
+        except services.InvalidOrder as exc:
+            f.apply_errors(form, exc)
+        else:
+            messages.success(request, _("The home position was saved."))
+            return redirect(f"{reverse('services:order_new')}?elder={elder.pk}")
+    return render(request, "services/elder_home.html", {"elder": elder, "form": form})
 
 
 @login_required

@@ -53,3 +53,18 @@
     });
   });
 })();
+
+// The elder's home page: fill the position from the worker's phone, on the spot.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-here] [data-use-here]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var form = button.form;
+      if (!navigator.geolocation) { return; }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(6);
+        form.elements.lng.value = pos.coords.longitude.toFixed(6);
+      }, function () {}, { enableHighAccuracy: true, timeout: 8000 });
+    });
+  });
+})();
