@@ -82,9 +82,9 @@ def test_who_may_open_the_console_and_the_card(county, client):
     assert 'data-status="acknowledged"' in timeline
     again = client.post(f"/alarms/{alarm_id}/acknowledge/").content.decode()
     assert 'data-testid="action-error"' in again
-    bad = client.post(f"/alarms/{alarm_id}/close/", {"outcome": "", "note": ""}).content.decode()
+    bad = client.post(f"/alarms/{alarm_id}/close/", {"close-outcome": "", "close-note": ""}).content.decode()
     assert 'data-testid="close-error"' in bad
-    client.post(f"/alarms/{alarm_id}/close/", {"outcome": "resolved_by_phone", "note": "已通话"})
+    client.post(f"/alarms/{alarm_id}/close/", {"close-outcome": "resolved_by_phone", "close-note": "已通话"})
     assert Alarm.objects.get(pk=alarm_id).outcome == "resolved_by_phone"
 
 

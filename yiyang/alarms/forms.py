@@ -19,18 +19,28 @@ from yiyang.lib import idcard
 MAX_IMPORT_ROWS = 20_000
 
 
-class CloseForm(forms.Form):
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget (no inline styles: CSP)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class CloseForm(StyledForm):
     outcome = forms.ChoiceField(label=_l("Outcome"), choices=[("", "—"), *Outcome.choices])
     note = forms.CharField(label=_l("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CallForm(forms.Form):
+class CallForm(StyledForm):
     callee = forms.CharField(label=_l("Who was called"), max_length=60)
     result = forms.ChoiceField(label=_l("Result"), choices=CallResult.choices)
     note = forms.CharField(label=_l("Note"), max_length=300, required=False)
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(StyledForm):
     contact = forms.TypedChoiceField(label=_l("Contact or neighbour"), coerce=int, required=False,
                                      empty_value=None)
     name = forms.CharField(label=_l("Or another helper: name"), max_length=50, required=False)

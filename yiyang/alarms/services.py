@@ -146,7 +146,7 @@ def respond(token: str, action: str) -> Notification:
         if not alarm.responder_name:
             alarm.responder_name, alarm.responder_accepted_at = note.name, now
             fields = ("responder_name", "responder_accepted_at")
-        _log(alarm, ActivityKind.ACCEPTED, now, actor_name=note.name, detail=note.name, fields=fields)
+        _log(alarm, ActivityKind.ACCEPTED, now, actor_name=note.name, fields=fields)
     elif action == "arrive" and note.arrived_at is None:
         note.arrived_at = now
         note.accepted_at = note.accepted_at or now
@@ -157,7 +157,7 @@ def respond(token: str, action: str) -> Notification:
             alarm.responder_accepted_at = alarm.responder_accepted_at or now
             alarm.responder_arrived_at = now
             fields = ("responder_name", "responder_accepted_at", "responder_arrived_at")
-        _log(alarm, ActivityKind.ARRIVED, now, actor_name=note.name, detail=note.name, fields=fields)
+        _log(alarm, ActivityKind.ARRIVED, now, actor_name=note.name, fields=fields)
     return note
 
 

@@ -68,9 +68,9 @@ def _timeline(request, alarm: Alarm, **forms):
         "alarm": alarm,
         "activities": alarm.activities.select_related("actor").order_by("id"),
         "notifications": alarm.notifications.order_by("id"),
-        "close_form": forms.get("close_form") or CloseForm(),
-        "call_form": forms.get("call_form") or CallForm(initial={"callee": alarm.elder.name}),
-        "dispatch_form": forms.get("dispatch_form") or DispatchForm(contacts=contacts),
+        "close_form": forms.get("close_form") or CloseForm(prefix="close"),
+        "call_form": forms.get("call_form") or CallForm(prefix="call", initial={"callee": alarm.elder.name}),
+        "dispatch_form": forms.get("dispatch_form") or DispatchForm(prefix="dispatch", contacts=contacts),
         "error": forms.get("error", ""),
         "kinds": ActivityKind,
     }
@@ -105,7 +105,7 @@ def acknowledge(request, pk: int):
 @require_POST
 def call(request, pk: int):
     def operation():
-        form = CallForm(request.POST)
+        form = CallForm(request.POST, prefix="call")
         if not form.is_valid():
             return {"call_form": form}
         services.log_call(pk, actor=request.user, **form.cleaned_data)
@@ -117,7 +117,7 @@ def call(request, pk: int):
 def dispatch(request, pk: int):
     def operation():
         alarm = _alarm(request, pk)
-        form = DispatchForm(request.POST, contacts=list(alarm.elder.contacts.all()))
+        form = DispatchForm(request.POST, prefix="dispatch", contacts=list(alarm.elder.contacts.all()))
         if not form.is_valid():
             return {"dispatch_form": form}
         data = form.cleaned_data
@@ -136,7 +136,7 @@ def arrived(request, pk: int):
 @require_POST
 def close(request, pk: int):
     def operation():
-        form = CloseForm(request.POST)
+        form = CloseForm(request.POST, prefix="close")
         if not form.is_valid():
             return {"close_form": form}
         services.close_alarm(pk, actor=request.user, **form.cleaned_data)
