@@ -23,7 +23,9 @@ from playwright.sync_api import expect
 
 from tests.alarms.helpers import event, make_device, town_b_operator
 from tests.browser.conftest import PASSWORD
+from tests.browser.helpers import zh
 from yiyang.alarms import intake
+from yiyang.alarms.choices import AlarmStatus
 from yiyang.alarms.models import Alarm, Device, Notification
 from yiyang.core.choices import Role
 from yiyang.core.testing import COUNTY, make_user
@@ -109,8 +111,7 @@ def test_an_alarm_from_the_button_to_its_outcome(page, browser, county, asgi_url
     expect(page.get_by_test_id("elder-card")).to_contain_text("13812345678")  # revealed, audited
     expect(page.get_by_test_id("card-contacts")).to_contain_text("13700002222")
     page.get_by_test_id("acknowledge").click()
-    expect(page.get_by_test_id("alarm-status")).to_have_text(Alarm(status="acknowledged")
-                                                             .get_status_display())
+    expect(page.get_by_test_id("alarm-status")).to_have_text(zh(AlarmStatus.ACKNOWLEDGED.label))
     expect(second.locator(f"[data-testid=alarm-item][data-id='{alarm_id}']")).to_have_attribute(
         "data-status", "acknowledged")
     expect(second.locator(f"[data-testid=alarm-item][data-id='{alarm_id}']")).to_contain_text("operator")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from yiyang.alarms.choices import CallResult, DeviceKind, Outcome
 from yiyang.alarms.models import Device
@@ -30,21 +30,22 @@ class StyledForm(forms.Form):
 
 
 class CloseForm(StyledForm):
-    outcome = forms.ChoiceField(label=_l("Outcome"), choices=[("", "—"), *Outcome.choices])
-    note = forms.CharField(label=_l("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=[("", "—"), *Outcome.choices])
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CallForm(StyledForm):
-    callee = forms.CharField(label=_l("Who was called"), max_length=60)
-    result = forms.ChoiceField(label=_l("Result"), choices=CallResult.choices)
-    note = forms.CharField(label=_l("Note"), max_length=300, required=False)
+    callee = forms.CharField(label=gettext_lazy("Who was called"), max_length=60)
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=CallResult.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
 
 class DispatchForm(StyledForm):
-    contact = forms.TypedChoiceField(label=_l("Contact or neighbour"), coerce=int, required=False,
+    contact = forms.TypedChoiceField(label=gettext_lazy("Contact or neighbour"), coerce=int, required=False,
                                      empty_value=None)
-    name = forms.CharField(label=_l("Or another helper: name"), max_length=50, required=False)
-    phone = forms.CharField(label=_l("Phone"), max_length=20, required=False)
+    name = forms.CharField(label=gettext_lazy("Or another helper: name"), max_length=50, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20, required=False)
 
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +76,7 @@ KIND_BY_LABEL = {**{k.value: k.value for k in DeviceKind}}
 
 
 class DeviceImportForm(forms.Form):
-    file = forms.FileField(label=_l("Excel file (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
