@@ -8,6 +8,12 @@
   var COLORS = ["#0f6e6e", "#e08a2c", "#3f8fc4", "#8e6bb8", "#5aa469", "#c9544d", "#7a8b8b",
                 "#d4a72c", "#2f9e9e", "#b06c9c", "#5f6f6f"];
 
+  // Axis ticks: 30,000 is written 3万 (Chinese counts in ten thousands), so that the
+  // labels of a narrow chart do not run into each other.
+  function axisTick(v) {
+    var n = Math.abs(v);
+    return n >= 10000 ? (n / 10000).toLocaleString("zh-CN", {maximumFractionDigits: 1}) + "万" : fmt(n);
+  }
   function fmt(n) {
     return n === null || n === undefined ? "–" : Number(n).toLocaleString("zh-CN");
   }
@@ -91,7 +97,7 @@
     draw("pyramid", {
       grid: {left: 8, right: 16, top: 30, bottom: 8},
       legend: {data: [labels.men, labels.women], top: 0},
-      xAxis: {type: "value", axisLabel: {formatter: function (v) { return fmt(Math.abs(v)); }}},
+      xAxis: {type: "value", splitNumber: 4, axisLabel: {formatter: axisTick}},
       yAxis: {type: "category", data: r.pyramid.map(function (p) { return p.label; })},
       tooltip: {trigger: "axis", valueFormatter: function (v) { return fmt(Math.abs(v)); }},
       series: [
@@ -101,8 +107,8 @@
     });
     var cats = r.categories.slice().reverse();
     draw("categories", {
-      grid: {left: 8, right: 30, top: 10, bottom: 8},
-      xAxis: {type: "value"},
+      grid: {left: 8, right: 56, top: 10, bottom: 8},
+      xAxis: {type: "value", splitNumber: 3, axisLabel: {formatter: axisTick}},
       yAxis: {type: "category", data: cats.map(function (c) { return c.label; })},
       tooltip: {trigger: "axis"},
       series: [{type: "bar", name: labels.elders, data: cats.map(function (c) { return c.n; }),
@@ -148,18 +154,18 @@
     setFigure("satisfaction", s.satisfaction === null ? "–" : s.satisfaction.toFixed(2));
     setFigure("ratings_note", fill(labels.ratings, {n: fmt(s.ratings)}));
     setFigure("entitlement_use", s.entitled_hours ? percent(s.hours / s.entitled_hours) : "–");
+    setFigure("entitled_note", labels.entitled + " " + fmt(Math.round(s.entitled_hours)));
     setFigure("visits_flagged", fmt(s.visits_flagged));
     setFigure("visits_rejected", fmt(s.visits_rejected));
     draw("services", {
       grid: {left: 8, right: 16, top: 30, bottom: 8},
       legend: {top: 0},
       xAxis: {type: "category", data: [labels.orders, labels.hours]},
-      yAxis: {type: "value"},
+      yAxis: {type: "value", axisLabel: {formatter: axisTick}},
       tooltip: {trigger: "axis"},
       series: [
         {name: labels.previous, type: "bar", data: [s.orders_previous, Math.round(s.hours_previous)]},
-        {name: labels.this_period, type: "bar", data: [s.orders, Math.round(s.hours)]},
-        {name: labels.entitled, type: "bar", data: [null, Math.round(s.entitled_hours)]}
+        {name: labels.this_period, type: "bar", data: [s.orders, Math.round(s.hours)]}
       ]
     });
   }
@@ -182,8 +188,8 @@
     draw("alarms", {
       grid: {left: 8, right: 16, top: 30, bottom: 8},
       legend: {top: 0},
-      xAxis: {type: "category", data: names, axisLabel: {interval: 0, rotate: names.length > 5 ? 30 : 0}},
-      yAxis: {type: "value", minInterval: 1},
+      xAxis: {type: "category", data: names, axisLabel: {interval: 0, rotate: names.length > 6 ? 25 : 0}},
+      yAxis: {type: "value", axisLabel: {formatter: axisTick}},
       tooltip: {trigger: "axis"},
       series: [
         {name: labels.today, type: "bar", data: types.map(function (t) { return (a.alarms_today_by_type || {})[t] || 0; })},
@@ -257,7 +263,7 @@
       });
   }
 
-  function tick() {
+  function showClock() {
     var clock = root.querySelector("[data-clock]");
     if (clock) clock.textContent = new Date().toLocaleString("zh-CN", {hour12: false});
   }
@@ -269,8 +275,8 @@
     animate = root.dataset.animate === "1" &&
       !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     load();
-    tick();
-    setInterval(tick, 1000);
+    showClock();
+    setInterval(showClock, 1000);
     var refresh = Number(root.dataset.refresh || 0);
     if (refresh > 0) setInterval(load, refresh * 1000);
     window.addEventListener("resize", function () {
