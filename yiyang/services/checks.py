@@ -14,15 +14,20 @@ computed in Python), leaving reviewed visits as the reviewer decided.
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, F, Max, Q, Value, When, Window
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from yiyang.services.choices import DELIVERED_STATUSES, Flag, OrderStatus, ReviewStatus
 from yiyang.services.conf import conf
-from yiyang.services.models import Certificate, Order
+from yiyang.services.models import Caregiver, Certificate, Order
 
 UNREVIEWED = (ReviewStatus.NONE, ReviewStatus.PENDING)
+CHUNK = 500  # ids per IN (...) list
 
 
 def visit_flags(order: Order) -> int:
@@ -64,36 +69,95 @@ def review_status_for(flags: int, current: str) -> str:
 
 def run_checks(start: dt.date, end: dt.date, *, provider_id: int | None = None,
                now: dt.datetime | None = None) -> dict:
-    """Check every delivered, unreviewed visit with a service date in [start, end).
+    """Check every delivered, unreviewed, unsettled visit with a service date in
+    [start, end): one read computes the flags from stored values, one windowed read
+    finds the overlaps, and only the visits whose flags change are written.
     Returns {flag name: visits flagged, "pending": visits awaiting review}."""
-    settings, now = conf(), now or timezone.now()
+    now = now or timezone.now()
     visits = Order.objects.filter(service_date__gte=start, service_date__lt=end,
                                   status__in=DELIVERED_STATUSES, review_status__in=UNREVIEWED,
                                   settlement__isnull=True)
     if provider_id is not None:
         visits = visits.filter(provider_id=provider_id)
-    visits.exclude(flags=0).update(flags=0)
-    window = dt.timedelta(hours=settings.overlap_window_h)
-    overlap = Order.objects.filter(
-        caregiver_id=OuterRef("caregiver_id"), checkin_at__gte=OuterRef("checkin_at") - window,
-        checkin_at__lt=OuterRef("checkout_at"), checkout_at__gt=OuterRef("checkin_at"),
-    ).exclude(pk=OuterRef("pk"))
-    certified = Certificate.objects.filter(caregiver_id=OuterRef("caregiver_id"),
-                                           expires_on__gte=OuterRef("service_date"))
-    conditions = {
-        Flag.FAR_CHECKIN: Q(checkin_distance_m__isnull=True)
-        | Q(checkin_distance_m__gt=settings.checkin_max_m),
-        Flag.SHORT_VISIT: Q(actual_minutes__lt=F("planned_minutes") * settings.short_visit_percent / 100.0),
-        Flag.OVERLAP: Q(Exists(overlap)),
-        Flag.CERTIFICATE: Q(caregiver__isnull=False) & ~Q(Exists(certified)),
-        Flag.NOT_CONFIRMED: Q(status=OrderStatus.DONE, confirmed_at__isnull=True,
-                              checkout_at__lt=now - dt.timedelta(hours=settings.confirm_grace_h)),
-    }
-    found = {}
-    for flag, condition in conditions.items():
-        found[flag.name.lower()] = visits.filter(condition).update(flags=F("flags").bitor(flag.value))
-    visits.filter(review_status=ReviewStatus.NONE).exclude(flags=0).update(
-        review_status=ReviewStatus.PENDING)
-    visits.filter(review_status=ReviewStatus.PENDING, flags=0).update(review_status=ReviewStatus.NONE)
-    found["pending"] = visits.filter(review_status=ReviewStatus.PENDING).count()
+    desired = dict(visits.annotate(found=_flags_expression(start, end, now)).filter(found__gt=0)
+                   .values_list("pk", "found"))
+    for pk in _candidates(visits, _overlapping_ids(start, end, provider_id)):
+        desired[pk] = desired.get(pk, 0) | Flag.OVERLAP
+    current = {pk: (flags, review) for pk, flags, review in visits.filter(
+        Q(flags__gt=0) | Q(review_status=ReviewStatus.PENDING)).values_list("pk", "flags", "review_status")}
+    _write(desired, current)
+    found = {flag.name.lower(): sum(1 for v in desired.values() if v & flag) for flag in Flag}
+    found["pending"] = len(desired)
     return found
+
+
+def _flags_expression(start: dt.date, end: dt.date, now: dt.datetime):
+    settings = conf()
+    far = Q(checkin_distance_m__isnull=True) | Q(checkin_distance_m__gt=settings.checkin_max_m)
+    short = Q(actual_minutes__lt=F("planned_minutes") * settings.short_visit_percent / 100.0)
+    unconfirmed = Q(status=OrderStatus.DONE, confirmed_at__isnull=True,
+                    checkout_at__lt=now - dt.timedelta(hours=settings.confirm_grace_h))
+    terms = [(far, Flag.FAR_CHECKIN), (short, Flag.SHORT_VISIT), (unconfirmed, Flag.NOT_CONFIRMED)]
+    uncertified = _uncertified(start, end)
+    if uncertified is not None:
+        terms.append((uncertified, Flag.CERTIFICATE))
+    return sum((Case(When(q, then=Value(int(flag))), default=Value(0)) for q, flag in terms),
+               start=Value(0))
+
+
+def _uncertified(start: dt.date, end: dt.date) -> Q | None:
+    """Visits on a day after their caregiver's last certificate expired (certificates
+    are valid until their expiry), as one condition per distinct expiry date."""
+    latest = dict(Certificate.objects.values("caregiver_id").annotate(last=Max("expires_on"))
+                  .values_list("caregiver_id", "last"))
+    by_expiry: dict[dt.date, list[int]] = {}
+    for caregiver_id, last in latest.items():
+        if last < end - dt.timedelta(days=1):
+            by_expiry.setdefault(max(last, start - dt.timedelta(days=1)), []).append(caregiver_id)
+    none = list(Caregiver.objects.exclude(pk__in=list(latest)).values_list("pk", flat=True))
+    conditions = [Q(caregiver_id__in=ids, service_date__gt=last) for last, ids in by_expiry.items()]
+    if none:
+        conditions.append(Q(caregiver_id__in=none))
+    return reduce(or_, conditions) if conditions else None
+
+
+def _overlapping_ids(start: dt.date, end: dt.date, provider_id: int | None) -> set[int]:
+    """Visits that overlap another of the same caregiver: in check-in order, one starts
+    before an earlier one ended, or the next starts before it ends (window functions)."""
+    window = dt.timedelta(hours=conf().overlap_window_h)
+    zone = timezone.get_current_timezone()
+    low = dt.datetime.combine(start, dt.time(), zone) - window
+    high = dt.datetime.combine(end, dt.time(), zone) + window
+    timed = Order.objects.filter(caregiver__isnull=False, checkin_at__gte=low, checkin_at__lt=high,
+                                 checkout_at__isnull=False)
+    if provider_id is not None:
+        timed = timed.filter(provider_id=provider_id)
+    order = [F("checkin_at").asc(), F("id").asc()]
+    timed = timed.annotate(
+        earlier_end=Window(Max("checkout_at"), partition_by=[F("caregiver_id")], order_by=order,
+                           frame=RowRange(start=None, end=-1)),
+        next_start=Window(Lead("checkin_at"), partition_by=[F("caregiver_id")], order_by=order),
+    )
+    return set(timed.filter(Q(checkin_at__lt=F("earlier_end")) | Q(next_start__lt=F("checkout_at")))
+               .values_list("pk", flat=True))
+
+
+def _candidates(visits, ids: set[int]) -> list[int]:
+    found, ids = [], sorted(ids)
+    for i in range(0, len(ids), CHUNK):
+        found += list(visits.filter(pk__in=ids[i:i + CHUNK]).values_list("pk", flat=True))
+    return found
+
+
+def _write(desired: dict[int, int], current: dict[int, tuple]) -> None:
+    """Write the flags (and awaiting review or not) of the visits where they changed."""
+    changed: dict[int, list[int]] = {}
+    for pk in set(desired) | set(current):
+        value = desired.get(pk, 0)
+        status = ReviewStatus.PENDING if value else ReviewStatus.NONE
+        if current.get(pk, (0, ReviewStatus.NONE)) != (value, status):
+            changed.setdefault(value, []).append(pk)
+    for value, ids in changed.items():
+        status = ReviewStatus.PENDING if value else ReviewStatus.NONE
+        for i in range(0, len(ids), CHUNK):
+            Order.objects.filter(pk__in=ids[i:i + CHUNK]).update(flags=value, review_status=status)

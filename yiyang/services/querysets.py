@@ -61,7 +61,12 @@ class OrderQuerySet(models.QuerySet):
         if user.role == Role.PROVIDER_ADMIN:
             return qs.filter(provider_id=user.organisation_id) if user.organisation_id else self.none()
         if user.role == Role.CAREGIVER:
-            return qs.filter(caregiver__user=user)
+            from yiyang.services.models import Caregiver
+
+            # The caregiver's id first (one row): then the day's visits are one index
+            # range on (caregiver, service_date), not a join over the day's orders.
+            return qs.filter(caregiver_id__in=list(Caregiver.objects.filter(user=user).values_list(
+                "pk", flat=True)))
         if user.role == Role.FAMILY:
             return qs.filter(elder_id__in=family_elder_ids(user))
         return self.none()
