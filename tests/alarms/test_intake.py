@@ -75,6 +75,7 @@ def test_events_that_need_no_person_raise_no_alarm(county, client):
 
 def test_heartbeats_touch_the_device_but_store_no_row(county, client):
     device, key = make_device(county)
+    buffer.flush()  # what earlier tests left
     assert post_event(client, key, event("heartbeat", battery=55, signal=-70)).json() == {"status": "ok"}
     assert buffer.flush() == 1
     device.refresh_from_db()

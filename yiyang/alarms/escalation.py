@@ -90,8 +90,8 @@ def run_timer(timer_id: int, now: dt.datetime) -> bool:
         if EscalationTimer.objects.filter(pk=timer_id, done_at__isnull=True).update(done_at=now) != 1:
             return False
         timer = EscalationTimer.objects.get(pk=timer_id)
-        alarm = (Alarm.objects.select_for_update().select_related("elder", "region", "acknowledged_by")
-                 .get(pk=timer.alarm_id))
+        alarm = (Alarm.objects.select_for_update(of=("self",))
+                 .select_related("elder", "region", "acknowledged_by").get(pk=timer.alarm_id))
         if alarm.status != AlarmStatus.OPEN:
             return False
         _escalate(alarm, timer.step, now)

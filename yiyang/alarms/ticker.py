@@ -25,7 +25,6 @@ class Ticker:
         self._last = {"offline": 0.0, "quiet": 0.0, "credentials": 0.0}
 
     def tick(self) -> dict:
-        close_old_connections()
         return {"escalated": escalation.run_due(), **self.periodic()}
 
     def _every(self, name: str, seconds: float) -> bool:
@@ -37,6 +36,7 @@ class Ticker:
 
     def run_forever(self, stop=None) -> None:
         while stop is None or not stop.is_set():
+            close_old_connections()
             self._safe_tick()
             time.sleep(conf.TICK_S)
 
