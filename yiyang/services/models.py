@@ -390,6 +390,7 @@ class Order(BaseModel):
             models.Index(fields=["region_code", "window_start"], name="order_region_start"),
             models.Index(fields=["town_code", "window_start"], name="order_town_start"),
             models.Index(fields=["county_code", "window_start"], name="order_county_start"),
+            models.Index(fields=["county_code", "status", "window_start"], name="order_county_status"),
             models.Index(fields=["provider", "service_date", "status"], name="order_provider_date"),
             models.Index(fields=["provider", "window_start"], name="order_provider_start"),
             models.Index(fields=["caregiver", "service_date", "window_start"], name="order_caregiver_day"),
