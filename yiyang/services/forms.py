@@ -56,8 +56,8 @@ class OrderForm(Form):
     items = forms.TypedMultipleChoiceField(label=_("Services"), coerce=int,
                                            widget=forms.CheckboxSelectMultiple)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
     channel = forms.ChoiceField(label=_("Ordered through"), choices=[
         c for c in Channel.choices if c[0] not in (Channel.PLAN, Channel.API)])
     note = forms.CharField(label=_("Note for the provider"), max_length=300, required=False,
@@ -250,8 +250,8 @@ class PlanForm(Form):
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     weekdays = forms.TypedMultipleChoiceField(label=_("Every"), coerce=int, choices=WEEKDAYS,
                                               widget=forms.CheckboxSelectMultiple)
-    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
     starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Last day"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
