@@ -5,6 +5,7 @@ reviews the flagged short visit, settles the month and finds the amount in the e
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -51,9 +52,12 @@ def test_it_runs_a_bath_from_order_to_settlement(page, county, url, shot, viewpo
     expect(page.get_by_test_id("balances")).to_contain_text(
         zh("No government-paid entitlement: services are self-paid."))
     page.get_by_test_id("item-ZY01").check()
-    page.locator("#id_day").fill(timezone.localdate().isoformat())
-    page.locator("#id_start").fill("12:00")
-    page.locator("#id_end").fill("23:55")
+    now = timezone.localtime()  # a window around now, within today (whenever the test runs)
+    start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
+    end = min(start + dt.timedelta(hours=11), now.replace(hour=23, minute=59))
+    page.locator("#id_day").fill(now.date().isoformat())
+    page.locator("#id_start").fill(start.strftime("%H:%M"))
+    page.locator("#id_end").fill(end.strftime("%H:%M"))
     shot(f"svc-{size}-01-order")
     page.get_by_test_id("place-order").click()
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "created")
