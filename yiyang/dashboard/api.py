@@ -7,8 +7,6 @@ JSON. Everything is limited to the caller's scope: another region is 404.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
@@ -34,6 +32,128 @@ class _Session(SessionAuth):
 AUTH = [TokenAuth(), _Session()]
 
 
+# --- what /figures answers (documented in the OpenAPI) ------------------------------------------
+class RegionRef(Schema):
+    code: str
+    name: str
+
+
+class RegionOut(RegionRef):
+    level: int
+    path: list[RegionRef]
+
+
+class PeriodOut(Schema):
+    value: str
+    label: str
+    start: str
+    end: str
+    previous: str
+
+
+class PyramidRow(Schema):
+    band: str
+    label: str
+    M: int
+    F: int
+
+
+class CountRow(Schema):
+    key: str
+    label: str
+    n: int
+
+
+class RegistryOut(Schema):
+    total: int
+    aged_60: int
+    aged_80: int
+    aged_100: int
+    under_60: int
+    sex: dict[str, int]
+    pyramid: list[PyramidRow]
+    categories: list[CountRow]
+    categories_by_key: dict[str, int]
+    levels: list[CountRow]
+    population: int | None
+    population_year: int | None
+    ageing_rate: float | None
+
+
+class ServicesOut(Schema):
+    orders: int
+    orders_previous: int
+    hours: float
+    hours_previous: float
+    entitled_hours: float
+    visits_flagged: int
+    visits_rejected: int
+    satisfaction: float | None
+    ratings: int
+
+
+class AlarmsOut(Schema):
+    alarms_today_by_type: dict[str, int]
+    alarms_period_by_type: dict[str, int]
+    type_labels: dict[str, str]
+    alarms_period: int
+    open_alarms: int
+    ack_median_s: float | None
+    ack_p90_s: float | None
+    ack_within_60s_share: float | None
+    devices_total: int
+    devices_online: int
+    devices_offline: int
+
+
+class ChildOut(Schema):
+    rank: int
+    code: str
+    name: str
+    url: str
+    total: int
+    aged_60: int
+    aged_80: int
+    aged_100: int
+    disabled: int
+    alone: int
+    population: int | None
+    ageing_rate: float | None
+    orders: int | None
+    hours: float | None
+    alarms: int | None
+    devices_offline: int | None
+
+
+class FiguresOut(Schema):
+    region: RegionOut
+    period: PeriodOut
+    as_of: str
+    registry: RegistryOut
+    services: ServicesOut | None
+    alarms: AlarmsOut | None
+    children: list[ChildOut]
+    child_level: str | None
+
+
+class SeriesRow(Schema):
+    month: str
+    recorded: bool
+    total: int | None
+    aged_60: int | None
+    aged_80: int | None
+    aged_100: int | None
+    ageing_rate: float | None
+    disabled: int | None
+    dibao: int | None
+    tekun: int | None
+    alone: int | None
+    orders: int | None
+    hours: float | None
+    alarms: int | None
+    ack_within_60s_share: float | None
+
+
 class FiguresQuery(Schema):
     region: str | None = None
     period: str | None = None
@@ -47,7 +167,7 @@ def _query(request, region: str | None, period: str | None):
     return queries.dashboard_region(user, form.cleaned_data["region"]), form.cleaned_data["period"]
 
 
-@router.get("/figures", auth=AUTH, response=dict[str, Any], url_name="dashboard_figures")
+@router.get("/figures", auth=AUTH, response=FiguresOut, url_name="dashboard_figures")
 def figures(request, query: Query[FiguresQuery]):
     """Every figure of the dashboard for a region (default: the caller's scope) and a
     period (`YYYY-MM` or `YYYY`, default the current month): registry stocks (elders 60+,
@@ -64,7 +184,7 @@ class SeriesQuery(Schema):
     months: int = 12
 
 
-@router.get("/series", auth=AUTH, response=list[dict[str, Any]])
+@router.get("/series", auth=AUTH, response=list[SeriesRow])
 def series(request, query: Query[SeriesQuery]):
     """The main indicators month by month, ending with `period` (a month, default the
     current one): stocks from the monthly snapshots, flows from services and alarms."""
