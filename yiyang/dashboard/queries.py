@@ -75,7 +75,7 @@ def _children_rows(children: list[dict], flows: dict) -> list[dict]:
         for domain, keys in (("services", ("orders", "hours")),
                              ("alarms", ("alarms", "devices_offline"))):
             by_child = flows[domain]["by_child"]
-            numbers = (by_child or {}).get(child["code"], {}) if by_child is not None else None
+            numbers = None if by_child is None else by_child.get(child["code"], {})
             for key in keys:
                 row[key] = None if numbers is None else numbers.get(key, 0)
         rows.append(row)

@@ -45,6 +45,8 @@ def index(request):
         "normal_url": reverse("dashboard:index") + "?" + query,
         "reports_url": reverse("dashboard:reports") + "?" + urlencode({"region": region.code}),
         "animate": animate, "refresh_seconds": WALL_REFRESH_SECONDS if wall else 0,
+        # A wall left on for days follows the calendar unless a period was chosen.
+        "follows_today": not request.GET.get("period"),
         "can_edit_population": scoping.can(request.user, Action.CHANGE),
         "labels": _labels(),
     })

@@ -239,7 +239,16 @@
     });
   }
 
+  // A wall display showing "this month" moves on to the next month by itself.
+  function monthChanged(data) {
+    if (root.dataset.followsToday !== "1" || data.period.value.length !== 7) return false;
+    var now = new Date();
+    var month = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0");
+    return month > data.period.value;
+  }
+
   function render(data) {
+    if (lastData && monthChanged(data)) { window.location.reload(); return; }
     lastData = data;
     setFigure("as_of", data.as_of);
     renderRegistry(data.registry);
