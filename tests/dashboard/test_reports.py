@@ -78,6 +78,7 @@ def test_the_monthly_report_has_one_sheet_per_table_and_totals_that_add_up(
 
     headers, body, totals = _table(sheets["能力等级"])
     assert totals[1] == expected["total"] == sum(r[1] for r in body)
+    assert totals[2] == 100 == round(sum(r[2] for r in body), 2)
 
     headers, body, totals = _table(sheets["分类统计"])
     assert [r[0] for r in body] == ["东岭镇", "西河镇"]
@@ -184,3 +185,13 @@ def test_the_daily_snapshot_command_records_the_month(county):
     assert MonthlySnapshot.objects.filter(month=month).count() == 7
     snapshot = MonthlySnapshot.objects.get(region_id=COUNTY, month=month)
     assert snapshot.figures["total"] == counted(COUNTY[:6], dt.date.today())["total"]
+
+
+@pytest.mark.parametrize("counts", [[1, 1, 1], [64346, 17749, 7757, 3884, 1837, 31875], [0, 5],
+                                    [2, 0, 0, 1]])
+def test_shares_add_up_to_exactly_100(counts):
+    from yiyang.dashboard.reports import shares_adding_up
+
+    shares = shares_adding_up(counts)
+    assert round(sum(shares), 2) == 100.0
+    assert all(abs(s - 100 * n / sum(counts)) < 0.01 for s, n in zip(shares, counts, strict=True))

@@ -95,12 +95,27 @@ def _pyramid(data, registry) -> Table:
 
 def _levels(data, registry) -> Table:
     table = Table("能力等级", ["能力等级（GB/T 42195-2022）", "人数", "占比（%）"])
-    total = registry["total"] or 1
-    table.rows = [[row["label"], row["n"], round(100 * row["n"] / total, 2)]
-                  for row in registry["levels"]]
+    counts = [row["n"] for row in registry["levels"]]
+    shares = shares_adding_up(counts)
+    table.rows = [[row["label"], row["n"], share]
+                  for row, share in zip(registry["levels"], shares, strict=True)]
     table.add_totals()
     table.note = "在册老年人按当前能力等级；合计为在册老年人总数。"
     return table
+
+
+def shares_adding_up(counts: list[int], digits: int = 2) -> list[float]:
+    """Percentages rounded to `digits` that add up to exactly 100 (largest remainder):
+    a 合计 row of shares must not read 100.01."""
+    total = sum(counts)
+    if not total:
+        return [0.0 for _ in counts]
+    unit = 10 ** digits
+    exact = [100 * unit * n / total for n in counts]
+    floors = [int(x) for x in exact]
+    for i in sorted(range(len(counts)), key=lambda i: floors[i] - exact[i])[:100 * unit - sum(floors)]:
+        floors[i] += 1
+    return [f / unit for f in floors]
 
 
 CHILD_CATEGORIES = ["dibao", "dibian", "tekun", "alone", "empty_nest", "gugua", "disabled"]
@@ -235,10 +250,12 @@ def to_xlsx(tables: list[Table], title: str) -> bytes:
         for cell in sheet[2]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-        for row in table.rows:
+        for row in [*table.rows, *([table.totals] if table.totals else [])]:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                    cell.number_format = "#,##0"
         if table.totals:
-            sheet.append(table.totals)
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
         if table.note:
@@ -250,6 +267,14 @@ def to_xlsx(tables: list[Table], title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _pdf_cell(value, text_style, number_style):
+    from reportlab.platypus import Paragraph
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Paragraph(str(value), text_style)
+    return Paragraph(f"{value:,}", number_style)
 
 
 def to_pdf(tables: list[Table], title: str) -> bytes:
@@ -265,6 +290,7 @@ def to_pdf(tables: list[Table], title: str) -> bytes:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
+    number = ParagraphStyle("number", parent=base, alignment=2)
     heading = ParagraphStyle("h", parent=base, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4,
                              textColor=colors.HexColor("#0c5e5e"))
     title_style = ParagraphStyle("t", parent=base, fontSize=16, leading=22, alignment=1)
@@ -286,7 +312,7 @@ def to_pdf(tables: list[Table], title: str) -> bytes:
         story.append(Paragraph(table.title, heading))
         rows = [table.headers, *table.rows] + ([table.totals] if table.totals else [])
         if len(rows) > 1:
-            cells = [[Paragraph(str(v), base) for v in row] for row in rows]
+            cells = [[_pdf_cell(v, base, number) for v in row] for row in rows]
             grid = PdfTable(cells, repeatRows=1, hAlign="LEFT")
             style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b5c2c2")),
                      ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3f1f0")),
