@@ -13,6 +13,7 @@ figures change (the key holds both versions), the other apps' for FLOW_TTL secon
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.core.cache import cache
 from django.http import Http404
@@ -214,13 +215,13 @@ def population_rows(user):
 def population_version() -> int:
     version = cache.get(_POPULATION_VERSION)
     if version is None:
-        cache.add(_POPULATION_VERSION, timezone.now().timestamp(), timeout=None)
+        cache.add(_POPULATION_VERSION, time.time_ns(), timeout=None)
         version = cache.get(_POPULATION_VERSION)
     return version
 
 
 def bump_population_version() -> None:
-    cache.set(_POPULATION_VERSION, timezone.now().timestamp() + 1e-6, timeout=None)
+    cache.set(_POPULATION_VERSION, time.time_ns(), timeout=None)  # a fresh value, as stats does
 
 
 # --- services and alarms ------------------------------------------------------------------

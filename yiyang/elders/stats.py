@@ -145,17 +145,15 @@ def counts_version() -> int:
     """A number that changes whenever any count changes (after the write commits)."""
     version = cache.get(_VERSION_KEY)
     if version is None:
-        # Start from the clock, so a cache that lost the key never reuses an old version.
-        cache.add(_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(_VERSION_KEY)
     return version
 
 
 def bump_counts_version() -> None:
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:  # not set yet (or evicted): any fresh value invalidates
-        cache.set(_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+    # A fresh value from the clock, not incr(): a read-modify-write (the file cache's
+    # incr) could let two concurrent writes leave the version where one of them put it.
+    cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def _in_prefix(qs, prefix: str):
