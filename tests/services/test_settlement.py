@@ -57,7 +57,8 @@ def test_it_settles_a_month_as_computed_by_hand(world):
     s = made[0]
     assert (s.visits, s.hours, s.gov_amount, s.self_amount, s.rejected) == (
         5, Decimal(7), Decimal(200), Decimal(200), 1)
-    assert set(Order.objects.filter(settlement=s).values_list("pk", flat=True)) == {o.pk for o in orders}
+    settled = set(Order.objects.filter(settled__settlement=s).values_list("pk", flat=True))
+    assert settled == {o.pk for o in orders}
     from yiyang.services import exports
 
     rows = exports.settlement_rows(s)
@@ -77,7 +78,7 @@ def test_a_visit_is_settled_only_once(world):
     with pytest.raises(services.InvalidOrder):
         settlement.generate_settlement(world.county.provider, county, last_month_day(1), actor=admin)
     assert settlement.generate_month(county, last_month_day(1), actor=admin) == []  # locked: left alone
-    assert Order.objects.filter(settlement=approved).count() == 5
+    assert Order.objects.filter(settled__settlement=approved).count() == 5
 
 
 def test_approval_waits_for_the_review_of_flagged_visits(world):

@@ -302,7 +302,8 @@ def _order_out(order: Order) -> dict:
                    "unit_price": line.unit_price, "amount": line.amount, "minutes": line.minutes}
                   for line in order.lines.all()],
         "flags": [flag.name.lower() for flag in order.flag_list],
-        "settlement": order.settlement_id, "rating": rating.score if rating else None,
+        "settlement": order.settlement.pk if order.settlement else None,
+        "rating": rating.score if rating else None,
     }
 
 

@@ -76,7 +76,7 @@ def run_checks(start: dt.date, end: dt.date, *, provider_id: int | None = None,
     now = now or timezone.now()
     visits = Order.objects.filter(service_date__gte=start, service_date__lt=end,
                                   status__in=DELIVERED_STATUSES, review_status__in=UNREVIEWED,
-                                  settlement__isnull=True)
+                                  settled__isnull=True)
     if provider_id is not None:
         visits = visits.filter(provider_id=provider_id)
     desired = dict(visits.annotate(found=_flags_expression(start, end, now)).filter(found__gt=0)

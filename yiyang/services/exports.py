@@ -28,7 +28,7 @@ CONFIRM_NAMES = {"code": "验证码", "signature": "签字", "": "—"}
 
 
 def _visits(settlement: Settlement):
-    return (Order.objects.filter(settlement=settlement)
+    return (Order.objects.filter(settled__settlement=settlement)
             .select_related("elder", "elder__region", "caregiver").order_by("service_date", "id"))
 
 
@@ -40,7 +40,7 @@ def _rejected(settlement: Settlement):
 
 
 def by_item(settlement: Settlement) -> list[dict]:
-    return list(OrderItem.objects.filter(order__settlement=settlement)
+    return list(OrderItem.objects.filter(order__settled__settlement=settlement)
                 .values("item__code", "item__name", "unit_price")
                 .annotate(visits=Count("order", distinct=True), quantity=Sum("quantity"),
                           amount=Sum("amount")).order_by("item__code"))

@@ -59,7 +59,8 @@ def today_visits(user, day: dt.date | None = None):
 
 def order_detail(user, pk: int):
     qs = Order.objects.restrict(user).select_related(
-        "elder", "elder__region", "provider", "caregiver", "settlement", "created_by", "reviewed_by")
+        "elder", "elder__region", "provider", "caregiver", "settled__settlement", "created_by",
+        "reviewed_by")
     return with_lines(qs).get(pk=pk)
 
 

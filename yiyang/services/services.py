@@ -535,7 +535,7 @@ def review_visit(order: Order, *, accept: bool, reason: str, actor) -> Order:
     order = _locked(order.pk, actor, Action.MANAGE_SERVICES)
     if order.review_status not in (ReviewStatus.PENDING, ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
         _refuse("status", _("Only a flagged visit is reviewed."))
-    if order.settlement_id is not None and order.settlement.is_locked:
+    if order.settlement is not None and order.settlement.is_locked:
         _refuse("status", _("This visit is in an approved settlement and can no longer change."))
     reason = (reason or "").strip()
     if not reason:
@@ -550,7 +550,7 @@ def review_visit(order: Order, *, accept: bool, reason: str, actor) -> Order:
 def _locked(pk: int, actor, action: str | None) -> Order:
     try:
         return (Order.objects.restrict(actor, action).select_for_update(of=("self",))
-                .select_related("elder", "caregiver", "settlement").get(pk=pk))
+                .select_related("elder", "caregiver", "settled__settlement").get(pk=pk))
     except Order.DoesNotExist as exc:
         raise Http404 from exc
 

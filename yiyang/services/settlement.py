@@ -3,7 +3,7 @@
 generate_month() checks the month's visits and then, per provider, links every
 payable visit (delivered, checked out, not flagged or accepted on review) to the
 provider's draft settlement and sums it. A visit belongs to at most one settlement
-(a foreign key), and a draft is regenerated in place until the bureau approves it;
+(SettledVisit's primary key is the order), and a draft is regenerated in place until the bureau approves it;
 approval locks it: it is refused while flagged visits await review or payable visits
 are missing from it, and nothing is relinked afterwards.
 """
@@ -24,7 +24,7 @@ from yiyang.core.choices import Action, AuditAction, OrganisationKind
 from yiyang.core.models import Organisation, Region, prefix_upper_bound
 from yiyang.services import checks, stats
 from yiyang.services.choices import ReviewStatus, SettlementStatus
-from yiyang.services.models import Order, Settlement
+from yiyang.services.models import Order, SettledVisit, Settlement
 from yiyang.services.querysets import next_month, order_scope
 from yiyang.services.services import InvalidOrder
 
@@ -84,12 +84,13 @@ def _generate(provider, county, month, actor) -> Settlement:
         raise InvalidOrder({"status": [_("The settlement of %(provider)s for %(month)s is approved "
                                          "and locked.") % {"provider": provider,
                                                            "month": f"{month:%Y-%m}"}]})
-    # Every filter starts from the provider's month (its index), never the
-    # settlement column alone: a bulk-loaded table's statistics know it only as NULL.
+    # Every filter starts from the provider's month (its index).
     month_orders = order_scope(Order.objects.filter(provider=provider).in_month(month), county.prefix)
-    month_orders.filter(settlement=settlement).update(settlement=None)
-    month_orders.payable().filter(settlement__isnull=True).update(settlement=settlement)
-    totals = month_orders.filter(settlement=settlement).aggregate(
+    SettledVisit.objects.filter(settlement=settlement).delete()
+    payable = month_orders.payable().filter(settled__isnull=True).values_list("pk", flat=True)
+    SettledVisit.objects.bulk_create((SettledVisit(order_id=pk, settlement=settlement)
+                                      for pk in payable.iterator(chunk_size=5000)), batch_size=2000)
+    totals = month_orders.filter(settled__settlement=settlement).aggregate(
         visits=Count("id"), hours=Sum("hours"), gov=Sum("gov_amount"), own=Sum("self_amount"))
     settlement.visits = totals["visits"]
     settlement.hours = totals["hours"] or Decimal(0)
@@ -118,7 +119,7 @@ def approve_settlement(settlement: Settlement, *, actor) -> Settlement:
     if pending:
         raise InvalidOrder({"status": [_("%(n)s flagged visits of this month await review.")
                                        % {"n": pending}]})
-    missing = month_orders.payable().filter(settlement__isnull=True).count()
+    missing = month_orders.payable().filter(settled__isnull=True).count()
     if missing:
         raise InvalidOrder({"status": [_("%(n)s payable visits are not in this draft yet: "
                                          "generate it again.") % {"n": missing}]})
