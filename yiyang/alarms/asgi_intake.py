@@ -9,7 +9,7 @@ import json
 import logging
 
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.db import connection, transaction
 
 from yiyang.alarms import conf, events, intake
 from yiyang.alarms.constants import MAX_BODY_BYTES
@@ -18,14 +18,61 @@ log = logging.getLogger(__name__)
 INTAKE_PATH = "/api/v1/device-events"
 
 
-def _receive_in_thread(authorization: str, body: bytes) -> intake.Result:
-    # The intake keeps its database connection: opening one (and its PRAGMAs) per
-    # event would cost more than storing the event. A failed one is dropped.
+BATCH = 200
+UNAVAILABLE = intake.Result(503, {"error": "unavailable", "detail": "Not stored; send it again."})
+
+
+def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
+    """Store every waiting event in one transaction (each in its own savepoint): one
+    commit for many under load, the same answer as alone when there is one. Nothing
+    is answered before the commit. The intake keeps its database connection (opening
+    one per event would cost more than the event); a failed one is dropped."""
     try:
-        return intake.receive(authorization, body)
+        with transaction.atomic():
+            return [intake.receive(authorization, body) for authorization, body in requests]
     except Exception:
+        log.exception("storing %s device events failed", len(requests))
         connection.close()
-        raise
+        return [UNAVAILABLE] * len(requests)
+
+
+class Writer:
+    """The one task per event loop that hands waiting events to the database thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task = loop.create_task(self._run())
+
+    async def submit(self, authorization: str, body: bytes) -> intake.Result:
+        answer = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((authorization, body, answer))
+        return await answer
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while not self.queue.empty() and len(batch) < BATCH:
+                batch.append(self.queue.get_nowait())
+            try:
+                results = await sync_to_async(_receive_batch, thread_sensitive=True)(
+                    [(authorization, body) for authorization, body, _ in batch])
+            except Exception:  # e.g. cancelled at shutdown: the devices send again
+                results = [UNAVAILABLE] * len(batch)
+            for (_a, _b, answer), result in zip(batch, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
+
+
+_writers: dict = {}
+
+
+def writer() -> Writer:
+    loop = asyncio.get_running_loop()
+    if loop not in _writers or _writers[loop].task.done():
+        for old in [other for other in _writers if other.is_closed()]:
+            del _writers[old]
+        _writers[loop] = Writer(loop)
+    return _writers[loop]
 
 
 async def device_events(scope, receive, send) -> None:
@@ -40,13 +87,7 @@ async def device_events(scope, receive, send) -> None:
         await _respond(send, 413, {"error": "too_large", "detail": detail})
         return
     authorization = _header(scope, b"authorization")
-    try:
-        result = intake.receive_heartbeat_now(authorization, body) or await sync_to_async(
-            _receive_in_thread, thread_sensitive=True)(authorization, body)
-    except Exception:
-        log.exception("storing a device event failed")
-        await _respond(send, 503, {"error": "unavailable", "detail": "Not stored; send it again."})
-        return
+    result = intake.receive_heartbeat_now(authorization, body) or await writer().submit(authorization, body)
     await _respond(send, result.status, result.body)
     for payload in result.pushes:
         await events.push(payload)

@@ -8,9 +8,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from yiyang.alarms import queries
-from yiyang.alarms.events import group_name
+from yiyang.alarms.events import COUNTY_PREFIX, group_name
 from yiyang.core import scoping
-from yiyang.core.choices import Action
+from yiyang.core.choices import Action, RegionLevel
+from yiyang.core.models import Region
 
 REFUSED = 4403
 
@@ -22,6 +23,14 @@ def _console_scope(user) -> str | None:
     return user.scope_prefix if scoping.is_region_scoped(user) else None
 
 
+def console_groups(prefix: str) -> list[str]:
+    """The county groups that carry the alarms of a scope."""
+    if len(prefix) >= COUNTY_PREFIX:
+        return [group_name(prefix[:COUNTY_PREFIX])]
+    counties = Region.objects.within(prefix).filter(level=RegionLevel.COUNTY).values_list("code", flat=True)
+    return [group_name(code[:COUNTY_PREFIX]) for code in counties]
+
+
 class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
     prefix: str | None = None
 
@@ -31,12 +40,14 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
         if self.prefix is None:
             await self.close(code=REFUSED)
             return
-        await self.channel_layer.group_add(group_name(self.prefix), self.channel_name)
+        self.groups_joined = await database_sync_to_async(console_groups)(self.prefix)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
-        if self.prefix is not None:
-            await self.channel_layer.group_discard(group_name(self.prefix), self.channel_name)
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict) or content.get("type") != "sync":

@@ -15,7 +15,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
-PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+COUNTY_PREFIX = 6
 
 
 class AlarmSummary(TypedDict):
@@ -39,9 +39,11 @@ def group_name(prefix: str) -> str:
     return f"alarms.{prefix}"
 
 
-def groups_for(region_code: str) -> list[str]:
-    """Every scope that contains the region: province, city, county, town, village."""
-    return [group_name(region_code[:n]) for n in PREFIX_LENGTHS]
+def group_for(region_code: str) -> str:
+    """One group per county (one send per change): a console scoped to a town or a
+    village filters its county's stream, one scoped to a city or a province joins the
+    groups of its counties (consumers.console_groups)."""
+    return group_name(region_code[:COUNTY_PREFIX])
 
 
 def summary_of(alarm, elder_name: str, place: str, acknowledged_by: str = "") -> AlarmSummary:
@@ -69,11 +71,10 @@ async def push(payload: AlarmSummary) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups_for(payload["region"]):
-        try:
-            await layer.group_send(group, message(payload))
-        except Exception:  # a full channel or an unreachable Redis: re-sync catches up
-            log.warning("push of alarm %s to %s failed", payload["id"], group, exc_info=True)
+    try:
+        await layer.group_send(group_for(payload["region"]), message(payload))
+    except Exception:  # a full channel or an unreachable Redis: re-sync catches up
+        log.warning("push of alarm %s failed", payload["id"], exc_info=True)
 
 
 def publish_on_commit(payload: AlarmSummary) -> None:

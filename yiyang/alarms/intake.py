@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from threading import Lock
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -217,7 +217,7 @@ def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> 
 
 
 def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> Result:
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), hotpath.RawCursor() as cursor:
         event_pk = hotpath.insert_event(cursor, device.id, event, channel, now)
         if event_pk is None:
             return Result(200, _answer(*hotpath.known_event(cursor, device.id, event.event_id)))
@@ -251,7 +251,7 @@ def is_night(moment: dt.datetime) -> bool:
 
 def raise_or_join(device: DeviceRef, alarm_type: str, now: dt.datetime, detail: str) -> tuple[int, dict]:
     """For alarms the server raises itself (inactivity): open one or join the open one."""
-    with connection.cursor() as cursor:
+    with hotpath.RawCursor() as cursor:
         return hotpath.raise_or_join(cursor, device, alarm_type, now, now, detail)
 
 

@@ -47,6 +47,9 @@ class Ticker:
         through its busy timeout)."""
         while True:
             try:
+                if self._every("credentials", conf.DEVICE_CACHE_S / 2):
+                    # Read-only and long at county scale: not on the writing thread.
+                    await sync_to_async(credentials.preload, thread_sensitive=False)()
                 await sync_to_async(self.periodic, thread_sensitive=True)()
                 while await sync_to_async(escalation.run_due, thread_sensitive=True)(limit=SLICE):
                     await asyncio.sleep(0)
@@ -57,8 +60,6 @@ class Ticker:
     def periodic(self) -> dict:
         """Everything but the escalation steps."""
         done = {"sent": escalation.send_pending(), "refusals": intake.flush_rejections()}
-        if self._every("credentials", conf.DEVICE_CACHE_S / 2):
-            done["credentials"] = credentials.preload()
         if self._every("offline", OFFLINE_EVERY_S):
             done["offline"] = monitoring.mark_offline()
             done["back_online"] = monitoring.close_back_online()
