@@ -110,3 +110,12 @@ def test_catalogue_schemes_plans_and_settlement_through_the_api(world, api):
     settled = admin.post("/services/settlements/generate", {"month": last_month_day(1).isoformat()})
     assert settled.status_code == 200 and settled.json() == []
     assert provider.get("/services/settlements").json() == []
+
+
+def test_the_order_list_costs_a_few_queries_for_many_orders(world, api, django_assert_max_num_queries):
+    admin = api(world.users["admin"])
+    for hour in (8, 10, 12, 14, 16):
+        admin.post("/services/orders", {"elder": world.elders["a1"].pk, "items": [{"item": world.bath.pk}],
+                                        **_window(1), "note": str(hour)})
+    with django_assert_max_num_queries(8):
+        assert len(admin.get("/services/orders").json()["results"]) == 5

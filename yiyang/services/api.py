@@ -307,6 +307,11 @@ def _order_out(order: Order) -> dict:
     }
 
 
+def _for_output(qs):
+    """What _order_out reads, in the list's own query (no query per order)."""
+    return qs.select_related("settled__settlement", "rating")
+
+
 def _fresh(request, pk: int) -> dict:
     return _order_out(queries.order_detail(request.auth, pk))
 
@@ -412,8 +417,8 @@ def refresh_scheme(request, scheme_id: int):
 def list_orders(request, status: str | None = None, day: dt.date | None = None, elder: int | None = None,
                 review: str | None = None, page: int = 1):
     """The caller's orders, newest first, 30 a page (no total: has_next says if there is more)."""
-    qs = queries.with_lines(queries.orders_for(request.auth, {"status": status, "day": day, "elder": elder,
-                                                              "review": review}))
+    qs = _for_output(queries.with_lines(queries.orders_for(
+        request.auth, {"status": status, "day": day, "elder": elder, "review": review})))
     found = queries.page_of(qs, page)
     return {"page": found.number, "has_next": found.has_next, "results": [_order_out(o) for o in found]}
 
@@ -516,13 +521,13 @@ def review(request, order_id: int, payload: ReviewIn):
 def today(request, day: dt.date | None = None):
     """The calling caregiver's visits of the day, in time order."""
     scoping.require(request.auth, Action.VISIT)
-    return [_order_out(o) for o in queries.today_visits(request.auth, day)]
+    return [_order_out(o) for o in _for_output(queries.today_visits(request.auth, day))]
 
 
 @router.get("/review", response=OrderPage)
 def review_list(request, page: int = 1):
     scoping.require(request.auth, Action.MANAGE_SERVICES)
-    found = queries.page_of(queries.with_lines(queries.review_list(request.auth)), page)
+    found = queries.page_of(_for_output(queries.with_lines(queries.review_list(request.auth))), page)
     return {"page": found.number, "has_next": found.has_next, "results": [_order_out(o) for o in found]}
 
 
