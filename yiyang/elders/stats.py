@@ -251,15 +251,16 @@ def aged_by_child_and_sex(prefix: str, child_length: int, totals: dict, ages, to
     today}}, exact. `totals` is totals_by_child(prefix, child_length). Whole birth years
     come from the "sby:" keys; the one birth year straddling each age boundary is
     counted directly, its shorter part only (one grouped query per age)."""
+    years = {(code, sex): [(int(key[6:]), n) for key, n in keys.items()
+                           if key.startswith(f"sby:{sex}:")]
+             for code, keys in totals.items() for sex in ("M", "F")}
     result: dict[str, dict[tuple[int, str], int]] = {code: {} for code in totals}
     for age in ages:
         bound = birth_date_bound(age, today)
         straddling = _straddling_by_child_and_sex(prefix, child_length, totals, bound)
-        for code, keys in totals.items():
-            for sex in ("M", "F"):
-                whole = sum(n for key, n in keys.items()
-                            if key.startswith(f"sby:{sex}:") and int(key[6:]) < bound.year)
-                result[code][(age, sex)] = whole + straddling.get((code, sex), 0)
+        for (code, sex), counts in years.items():
+            whole = sum(n for year, n in counts if year < bound.year)
+            result[code][(age, sex)] = whole + straddling.get((code, sex), 0)
     return result
 
 
