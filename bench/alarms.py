@@ -72,9 +72,10 @@ def run(options: dict, log=print) -> dict:
     devices = size(options)
     prepare(devices, log)
     with Stack(options, log) as stack:
-        alarms = asyncio.run(AlarmRun(stack, options, log).run())
+        # Heartbeats first: the alarms leave escalation steps running behind them.
         heartbeats = {"mqtt": mqtt_heartbeats(stack, options, log),
                       "http": asyncio.run(http_heartbeats(stack, options, log))}
+        alarms = asyncio.run(AlarmRun(stack, options, log).run())
     backend = connection.vendor + ("+redis" if options["redis_url"] else "")
     result = {"bench": "alarms", "backend": backend, **alarms, "heartbeats_per_s": heartbeats,
               "killed_and_restarted": bool(options["kill_server"])}
@@ -252,6 +253,7 @@ class AlarmRun:
         self.seen: dict[int, float] = {}
         self.resend_mismatch = 0
         self.answered_ms: list[float] = []
+        self.fetches = 0
         self.watermark = 0
         self.stop = asyncio.Event()
         self.cookie = session_cookie()
@@ -326,13 +328,13 @@ class AlarmRun:
         while not self.stop.is_set():
             try:
                 async with websockets.connect(url, additional_headers=headers, max_size=None) as ws:
-                    await ws.send(json.dumps({"type": "sync", "since": 0}))
+                    await ws.send(json.dumps({"type": "sync"}))
                     if self.watermark:
                         await ws.send(json.dumps({"type": "sync", "since": self.watermark}))
                     resync = asyncio.create_task(self._resync(ws))
                     try:
                         async for raw in ws:
-                            self._receive(json.loads(raw))
+                            self._receive(json.loads(raw), ws)
                     finally:
                         resync.cancel()
             except (OSError, websockets.exceptions.WebSocketException):
@@ -343,14 +345,19 @@ class AlarmRun:
             await asyncio.sleep(3)
             await ws.send(json.dumps({"type": "sync", "since": self.watermark}))
 
-    def _receive(self, message: dict) -> None:
+    def _receive(self, message: dict, ws) -> None:
         now = time.time()
         if message["type"] == "alarm":
             self.seen.setdefault(message["alarm"]["id"], now)
         elif message["type"] == "sync":
             for alarm in message["alarms"]:
                 self.seen.setdefault(alarm["id"], now)
-            self.watermark = max(self.watermark, message["watermark"])
+            self.watermark = max(self.watermark, message.get("watermark", 0))
+            missing = [pk for pk, _seq in message.get("changes", ()) if pk not in self.seen]
+            if missing:  # as the page does: fetch what no push brought
+                self.fetches += 1
+                asyncio.get_running_loop().create_task(
+                    ws.send(json.dumps({"type": "fetch", "ids": missing[:500]})))
 
     async def wait_for_console(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -370,7 +377,8 @@ class AlarmRun:
         overdue = self._overdue_timers()
         lost = len(acked - stored_ids) + len(alarm_ids - set(self.seen))
         self.log(f"sent {len(acked)}, stored {len(stored_ids)}, alarms {len(alarm_ids)}, console saw "
-                 f"{len(set(self.seen) & alarm_ids)}; escalation timers overdue after the run: {overdue}")
+                 f"{len(set(self.seen) & alarm_ids)} ({self.fetches} fetches after a re-sync); "
+                 f"escalation timers overdue after the run: {overdue}")
         self.log("answered in (ms): " + ", ".join(
             f"p{q} {percentile(self.answered_ms, q):.1f}" for q in (50, 95, 99)))
         return {"sent": len(acked), "stored": len(stored_ids), "lost": lost,

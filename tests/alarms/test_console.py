@@ -28,7 +28,7 @@ async def _console_flow(operator, other, anonymous, raise_alarm):
     assert ok and ok_b
     _, refused, code = await _connect(anonymous)
     assert not refused and code == 4403
-    await mine.send_json_to({"type": "sync", "since": 0})
+    await mine.send_json_to({"type": "sync"})
     first = await mine.receive_json_from(5)
     assert first["type"] == "sync" and first["full"] and first["alarms"] == []
     alarm_id = await raise_alarm()
@@ -38,8 +38,12 @@ async def _console_flow(operator, other, anonymous, raise_alarm):
     assert await theirs.receive_nothing(0.3)  # another town's operator: nothing
     await mine.send_json_to({"type": "sync", "since": first["watermark"]})
     resync = await mine.receive_json_from(5)
-    assert [a["id"] for a in resync["alarms"]] == [alarm_id]
-    await theirs.send_json_to({"type": "sync", "since": 0})
+    assert [pk for pk, _seq in resync["changes"]] == [alarm_id] and resync["alarms"] == []
+    await mine.send_json_to({"type": "fetch", "ids": [alarm_id]})
+    assert [a["id"] for a in (await mine.receive_json_from(5))["alarms"]] == [alarm_id]
+    await theirs.send_json_to({"type": "fetch", "ids": [alarm_id]})
+    assert (await theirs.receive_json_from(5))["alarms"] == []  # outside their scope
+    await theirs.send_json_to({"type": "sync"})
     assert (await theirs.receive_json_from(5))["alarms"] == []
     await mine.disconnect()
     await theirs.disconnect()

@@ -99,8 +99,10 @@ def _alarms(request):
 def list_alarms(request, since: int = 0):
     """The open queue (most urgent, oldest first), or with since=N every alarm in
     scope that changed after sequence number N (closed ones too)."""
-    _alarms(request)
-    return queries.sync(request.auth, since)["alarms"]
+    qs = _alarms(request)
+    if since <= 0:
+        return queries.sync(request.auth, None)["alarms"]
+    return [events.summary(a) for a in qs.changed_since(since).order_by("seq")[:queries.SYNC_LIMIT]]
 
 
 @router.get("/alarms/figures")

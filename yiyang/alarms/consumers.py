@@ -31,6 +31,13 @@ def console_groups(prefix: str) -> list[str]:
     return [group_name(code[:COUNTY_PREFIX]) for code in counties]
 
 
+def _number(value) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
     prefix: str | None = None
 
@@ -50,13 +57,17 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        if not isinstance(content, dict) or content.get("type") != "sync":
+        if not isinstance(content, dict):
             return
-        try:
-            since = max(int(content.get("since") or 0), 0)
-        except (TypeError, ValueError):
-            since = 0
-        answer = await database_sync_to_async(queries.sync)(self.user, since)
+        if content.get("type") == "sync":
+            since = content.get("since")
+            since = None if since is None else _number(since)  # None: the whole open queue
+            answer = await database_sync_to_async(queries.sync)(self.user, since)
+        elif content.get("type") == "fetch" and isinstance(content.get("ids"), list):
+            ids = [_number(i) for i in content["ids"][:queries.FETCH_LIMIT]]
+            answer = await database_sync_to_async(queries.fetch)(self.user, ids)
+        else:
+            return
         await self.send_json({"type": "sync", **answer})
 
     async def alarm_changed(self, event):

@@ -16,25 +16,33 @@ from yiyang.alarms.choices import AlarmStatus, DeviceStatus, Outcome
 from yiyang.alarms.models import Alarm, AlarmActivity, Device, DeviceEvent
 
 QUEUE_LIMIT = 500
-SYNC_LIMIT = 2000
+SYNC_LIMIT = 5000
+FETCH_LIMIT = 500
 # Activities newer than this may still have lower ids uncommitted (PostgreSQL hands
 # out ids at insert, not at commit): a console's watermark stays behind them.
 COMMIT_LOOKBACK_S = 2
 
 
-def sync(user, since: int) -> dict:
-    """The console's re-sync: the open queue (since 0) or every alarm in scope that
-    changed after `since`, and the watermark to ask from next time."""
+def sync(user, since: int | None) -> dict:
+    """The console's re-sync. since None: the open queue, in full. Otherwise every alarm in
+    scope that changed after `since`, as [id, seq] pairs (the page fetches the ones it
+    lacks: most arrived by push), and the watermark to ask from next time."""
     watermark = safe_watermark()
-    qs = Alarm.objects.restrict(user).select_related("elder", "region", "acknowledged_by")
-    if since <= 0:
-        rows = list(qs.queue()[:QUEUE_LIMIT])
-    else:
-        rows = list(qs.changed_since(since).order_by("seq")[:SYNC_LIMIT])
-        if len(rows) == SYNC_LIMIT:
-            watermark = rows[-1].seq
-    return {"alarms": [events.summary(a) for a in rows], "watermark": max(watermark, 0),
-            "full": since <= 0}
+    qs = Alarm.objects.restrict(user)
+    if since is None:
+        rows = qs.select_related("elder", "region", "acknowledged_by").queue()[:QUEUE_LIMIT]
+        return {"alarms": [events.summary(a) for a in rows], "watermark": watermark, "full": True}
+    changes = list(qs.changed_since(since).order_by("seq").values_list("id", "seq")[:SYNC_LIMIT])
+    if len(changes) == SYNC_LIMIT:
+        watermark = changes[-1][1]
+    return {"alarms": [], "changes": changes, "watermark": max(watermark, since), "full": False}
+
+
+def fetch(user, ids: list[int]) -> dict:
+    """Summaries of these alarms (those in scope), for a console that missed them."""
+    rows = (Alarm.objects.restrict(user).select_related("elder", "region", "acknowledged_by")
+            .filter(pk__in=ids[:FETCH_LIMIT]))
+    return {"alarms": [events.summary(a) for a in rows], "full": False}
 
 
 def safe_watermark() -> int:

@@ -12,6 +12,7 @@
   const banner = document.getElementById("new-banner");
   const alarms = new Map();
   const fresh = new Set();
+  const closedSeen = new Set();
   let watermark = 0, socket = null, selected = null, loadedOnce = false, retry = 500;
   let audio = null, soundOn = false;
 
@@ -30,7 +31,7 @@
     socket.addEventListener("open", function () {
       retry = 500;
       setState("live", text.textLive);
-      send({type: "sync", since: 0});
+      send({type: "sync"});  // the open queue, in full
     });
     socket.addEventListener("message", function (event) {
       const message = JSON.parse(event.data);
@@ -46,19 +47,26 @@
   }
 
   function applySync(message) {
+    if (message.changes) {
+      const missing = message.changes.filter(function (pair) {
+        const known = alarms.get(pair[0]);
+        return known ? known.seq < pair[1] : !closedSeen.has(pair[0]);
+      }).map(function (pair) { return pair[0]; });
+      if (missing.length) send({type: "fetch", ids: missing.slice(0, 500)});
+    }
     if (message.full) {
       const listed = new Set(message.alarms.map(function (a) { return a.id; }));
       alarms.forEach(function (_a, id) { if (!listed.has(id)) alarms.delete(id); });
     }
     message.alarms.forEach(function (a) { upsert(a, loadedOnce); });
-    watermark = Math.max(watermark, message.watermark);
+    if (message.watermark !== undefined) watermark = Math.max(watermark, message.watermark);
     loadedOnce = true;
   }
 
   function upsert(alarm, announce) {
     const known = alarms.get(alarm.id);
     if (known && known.seq >= alarm.seq) return;
-    if (alarm.status === "closed") alarms.delete(alarm.id);
+    if (alarm.status === "closed") { alarms.delete(alarm.id); closedSeen.add(alarm.id); }
     else alarms.set(alarm.id, alarm);
     if (!known && alarm.status !== "closed" && announce) announceNew(alarm.id);
     if (selected === alarm.id && known) loadTimeline(alarm.id);
