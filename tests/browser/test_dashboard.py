@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 from playwright.sync_api import expect
@@ -121,3 +122,58 @@ def test_the_wall_display_and_the_empty_modules(page, county, login, url, shot):
     shot("61-dashboard-wall")
     page.get_by_test_id("dash-exit-wall").click()
     expect(page.get_by_test_id("menu")).to_be_visible()
+
+
+def test_the_services_and_alarms_panels_show_what_the_database_holds(page, county, login,
+                                                                      client):
+    """Orders, a visit, a rating and an alarm made through the apps' own services appear on
+    the dashboard as the numbers counted here from their tables."""
+    services_helpers = pytest.importorskip("tests.services.helpers")
+    alarms_helpers = pytest.importorskip("tests.alarms.helpers")
+    from yiyang.alarms import services as alarm_services
+    from yiyang.alarms.models import Alarm, Device
+    from yiyang.services import services as home_care
+    from yiyang.services.choices import OrderStatus
+    from yiyang.services.models import Order, Rating
+
+    world = services_helpers.build_world(county)
+    done = services_helpers.deliver(world, services_helpers.order(world), minutes=90)
+    home_care.rate_order(done, 4, actor=county.users["town"])
+    services_helpers.order(world, elder="b1", by="admin", hour=16)
+    _, key = alarms_helpers.make_device(county, elder="a1")
+    alarms_helpers.make_device(county, elder="b1", kind="smoke")
+    # The intake pushes to the channel layer with async_to_sync, which cannot run in the
+    # thread that holds Playwright's event loop (TESTING-NOTES): post from another thread.
+    answers = []
+
+    def raise_and_acknowledge():
+        answers.append(alarms_helpers.post_event(client, key, alarms_helpers.event("sos")))
+        alarm_services.acknowledge(Alarm.objects.get().pk, actor=county.users["admin"])
+
+    worker = threading.Thread(target=raise_and_acknowledge)
+    worker.start()
+    worker.join()
+    assert answers and answers[0].status_code < 300, answers
+
+    login("admin")
+    page.get_by_test_id("nav-dashboard").click()
+    expect(page.get_by_test_id("dashboard")).to_have_attribute("data-state", "ready")
+    today = dt.date.today()
+    month = today.replace(day=1)
+    orders = Order.objects.filter(service_date__gte=month, service_date__lte=today).exclude(
+        status=OrderStatus.CANCELLED)
+    expect(page.get_by_test_id("svc-orders")).to_have_text(_number(orders.count()))
+    expect(page.get_by_test_id("svc-satisfaction")).to_have_text(
+        f"{sum(r.score for r in Rating.objects.all()) / Rating.objects.count():.2f}")
+    expect(page.get_by_test_id("alm-period")).to_have_text(_number(Alarm.objects.count()))
+    expect(page.get_by_test_id("alm-today")).to_have_text(_number(Alarm.objects.count()))
+    # "online" is every device in service that is not offline (the alarms app's definition)
+    expect(page.get_by_test_id("alm-online")).to_have_text(
+        _number(Device.objects.exclude(status__in=["retired", "offline"]).count()))
+    expect(page.get_by_test_id("alm-offline")).to_have_text(
+        _number(Device.objects.filter(status="offline").count()))
+    rows = page.get_by_test_id("child-row")
+    town_a = rows.filter(has_text="东岭镇")
+    expect(town_a.locator("[data-col=orders]")).to_have_text(
+        _number(orders.filter(region_code__startswith=TOWN_A[:9]).count()))
+    expect(town_a.locator("[data-col=alarms]")).to_have_text("1")
