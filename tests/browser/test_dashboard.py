@@ -9,6 +9,7 @@ import re
 import threading
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from tests.browser.helpers import zh
@@ -18,6 +19,13 @@ from yiyang.core.testing import COUNTY, TOWN_A, TOWN_B, VILLAGE_A1, VILLAGE_A2, 
 from yiyang.dashboard import services
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The live server shares this process's cache: services and alarms figures are
+    cached for 30 s, so one test's county must not show in the next one's."""
+    cache.clear()
 
 
 def _more_elders(county) -> None:

@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -16,6 +17,13 @@ from tests.dashboard.helpers import counted
 from yiyang.core.testing import COUNTY, TOWN_A
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The live server shares this process's cache: services and alarms figures are
+    cached for 30 s, so one test's county must not show in the next one's."""
+    cache.clear()
 
 
 def test_a_population_figure_sets_the_ageing_rate(page, county, login, url):
