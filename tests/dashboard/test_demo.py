@@ -1,5 +1,7 @@
 """The demo's dashboard data: plausible population figures and a year of snapshots."""
 
+from django.core.cache import cache
+
 from tests.fixtures import county_fixture  # noqa: F401
 from yiyang.core.models import Region
 from yiyang.core.testing import COUNTY, TOWN_A
@@ -8,6 +10,7 @@ from yiyang.dashboard.models import MonthlySnapshot, RegionPopulation
 
 
 def test_it_enters_populations_and_a_year_of_snapshots(county):
+    cache.clear()  # a section cached by an earlier test (rolled back) must not be read
     for code, people in ((COUNTY, 400), (TOWN_A, 150)):
         Region.objects.filter(code=code).update(population=people)
     lines = []
