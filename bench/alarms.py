@@ -264,7 +264,7 @@ class AlarmRun:
         await asyncio.sleep(1.0)
         self.log(f"Sending {self.rate}/s alarm events for {self.seconds} s…")
         await self.send_all()
-        await self.wait_for_console(15)
+        await self.wait_for_console(60)
         self.stop.set()
         console.cancel()
         return await asyncio.to_thread(self.figures)
@@ -347,17 +347,18 @@ class AlarmRun:
 
     def _receive(self, message: dict, ws) -> None:
         now = time.time()
-        if message["type"] == "alarm":
-            self.seen.setdefault(message["alarm"]["id"], now)
+        if message["type"] == "alarms":
+            for alarm in message["alarms"]:
+                self.seen.setdefault(alarm["id"], now)
         elif message["type"] == "sync":
             for alarm in message["alarms"]:
                 self.seen.setdefault(alarm["id"], now)
             self.watermark = max(self.watermark, message.get("watermark", 0))
             missing = [pk for pk, _seq in message.get("changes", ()) if pk not in self.seen]
-            if missing:  # as the page does: fetch what no push brought
+            for start in range(0, len(missing), 500):  # as the page does: fetch what no push brought
                 self.fetches += 1
                 asyncio.get_running_loop().create_task(
-                    ws.send(json.dumps({"type": "fetch", "ids": missing[:500]})))
+                    ws.send(json.dumps({"type": "fetch", "ids": missing[start:start + 500]})))
 
     async def wait_for_console(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -33,8 +33,8 @@ async def _console_flow(operator, other, anonymous, raise_alarm):
     assert first["type"] == "sync" and first["full"] and first["alarms"] == []
     alarm_id = await raise_alarm()
     pushed = await mine.receive_json_from(5)
-    assert pushed["type"] == "alarm" and pushed["alarm"]["id"] == alarm_id
-    assert pushed["alarm"]["elder"] == "王秀英" and pushed["alarm"]["status"] == "open"
+    assert pushed["type"] == "alarms" and [a["id"] for a in pushed["alarms"]] == [alarm_id]
+    assert pushed["alarms"][0]["elder"] == "王秀英" and pushed["alarms"][0]["status"] == "open"
     assert await theirs.receive_nothing(0.3)  # another town's operator: nothing
     await mine.send_json_to({"type": "sync", "since": first["watermark"]})
     resync = await mine.receive_json_from(5)

@@ -61,6 +61,7 @@ class Writer:
             for (_a, _b, answer), result in zip(batch, results, strict=True):
                 if not answer.done():
                     answer.set_result(result)
+            await events.push_many([p for result in results for p in result.pushes])
 
 
 _writers: dict = {}
@@ -89,8 +90,6 @@ async def device_events(scope, receive, send) -> None:
     authorization = _header(scope, b"authorization")
     result = intake.receive_heartbeat_now(authorization, body) or await writer().submit(authorization, body)
     await _respond(send, result.status, result.body)
-    for payload in result.pushes:
-        await events.push(payload)
 
 
 async def _read_body(receive) -> tuple[bytes, bool]:

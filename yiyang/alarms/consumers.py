@@ -70,8 +70,8 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json({"type": "sync", **answer})
 
-    async def alarm_changed(self, event):
-        alarm = event["alarm"]
-        # Re-checked per event: a group is wider than nothing, never wider than scope.
-        if self.prefix and alarm["region"].startswith(self.prefix):
-            await self.send_json({"type": "alarm", "alarm": alarm})
+    async def alarms_changed(self, event):
+        # Re-checked per alarm: a county's group is wider than a town's scope.
+        mine = [a for a in event["alarms"] if self.prefix and a["region"].startswith(self.prefix)]
+        if mine:
+            await self.send_json({"type": "alarms", "alarms": mine})

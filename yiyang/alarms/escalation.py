@@ -9,6 +9,7 @@ acknowledgement stops the ladder: the operator then dispatches help by hand.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from yiyang.core.choices import Role
 from yiyang.core.models import User
 from yiyang.elders.choices import Relation
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LAST_STEP = 3
 
@@ -78,10 +80,19 @@ def start(alarm: Alarm) -> None:
 
 # --- running due steps --------------------------------------------------------------
 def run_due(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Run up to `limit` due steps in one transaction (one commit), each in its own
+    savepoint: a step that fails stays due and does not hold back the others."""
     now = now or timezone.now()
     due = list(EscalationTimer.objects.filter(done_at__isnull=True, due_at__lte=now)
                .order_by("due_at").values_list("id", flat=True)[:limit])
-    return sum(run_timer(timer_id, now) for timer_id in due)
+    done = 0
+    with transaction.atomic():
+        for timer_id in due:
+            try:
+                done += run_timer(timer_id, now)
+            except Exception:
+                log.exception("escalation step %s failed; it stays due", timer_id)
+    return done
 
 
 def run_timer(timer_id: int, now: dt.datetime) -> bool:

@@ -63,18 +63,28 @@ def summary(alarm) -> AlarmSummary:
     return summary_of(alarm, alarm.elder.name, alarm.region.name, str(who) if who else "")
 
 
-def message(payload: AlarmSummary) -> dict:
-    return {"type": "alarm.changed", "alarm": payload}
+def message(payloads: list[AlarmSummary]) -> dict:
+    return {"type": "alarms.changed", "alarms": payloads}
 
 
 async def push(payload: AlarmSummary) -> None:
+    await push_many([payload])
+
+
+async def push_many(payloads: list[AlarmSummary]) -> None:
+    """One message per county for many changes: a WebSocket takes some hundreds of
+    messages a second from a channel layer, not thousands (PERFORMANCE-NOTES.md)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not payloads:
         return
-    try:
-        await layer.group_send(group_for(payload["region"]), message(payload))
-    except Exception:  # a full channel or an unreachable Redis: re-sync catches up
-        log.warning("push of alarm %s failed", payload["id"], exc_info=True)
+    by_group: dict[str, list] = {}
+    for payload in payloads:
+        by_group.setdefault(group_for(payload["region"]), []).append(payload)
+    for group, batch in by_group.items():
+        try:
+            await layer.group_send(group, message(batch))
+        except Exception:  # a full channel or an unreachable Redis: re-sync catches up
+            log.warning("push of %s alarm changes failed", len(batch), exc_info=True)
 
 
 def publish_on_commit(payload: AlarmSummary) -> None:

@@ -17,7 +17,7 @@ from yiyang.alarms import conf, credentials, escalation, intake, monitoring
 log = logging.getLogger(__name__)
 OFFLINE_EVERY_S = 30
 QUIET_EVERY_S = 300
-SLICE = 5
+SLICE = 10
 
 
 class Ticker:

@@ -35,7 +35,7 @@
     });
     socket.addEventListener("message", function (event) {
       const message = JSON.parse(event.data);
-      if (message.type === "alarm") upsert(message.alarm, true);
+      if (message.type === "alarms") message.alarms.forEach(function (a) { upsert(a, true); });
       else if (message.type === "sync") applySync(message);
       render();
     });
@@ -52,7 +52,7 @@
         const known = alarms.get(pair[0]);
         return known ? known.seq < pair[1] : !closedSeen.has(pair[0]);
       }).map(function (pair) { return pair[0]; });
-      if (missing.length) send({type: "fetch", ids: missing.slice(0, 500)});
+      for (let i = 0; i < missing.length; i += 500) send({type: "fetch", ids: missing.slice(i, i + 500)});
     }
     if (message.full) {
       const listed = new Set(message.alarms.map(function (a) { return a.id; }));
