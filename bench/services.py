@@ -8,7 +8,10 @@ with a few per cent of far check-ins, short visits, overlaps, expired certificat
 and missing confirmations, so the checks have something to find.
 
 Measured (docs/services.md):
-- checks_s        run_checks() over the last full month, all providers
+- checks_s        run_checks() over the last full month, all providers (the visits hold
+                  the flags their check-out recorded, as in production: the monthly run
+                  adds missing confirmations, the earlier of two overlapping visits, and
+                  certificates that expired after the visit was checked out)
 - settlement_s    generate_month() for that month: checks again, then every provider's
                   draft linked and summed (rolled back afterwards, so runs repeat)
 - caregiver_today /services/today/ as distinct caregivers (their ~7 visits of today)
@@ -36,7 +39,7 @@ from yiyang.demo.loader import _without_secondary_indexes, analyze, write_rows
 from yiyang.demo.loader import build as build_county
 from yiyang.elders.models import Elder
 from yiyang.services import checks, settlement, stats
-from yiyang.services.choices import Category, SchemeBasis, Skill
+from yiyang.services.choices import Category, Flag, SchemeBasis, Skill
 from yiyang.services.demo import home_position, make_catalogue
 from yiyang.services.models import (
     Caregiver,
@@ -123,7 +126,8 @@ def build(visits: int, provider_count: int, caregiver_count: int, *, log) -> Non
         started = time.monotonic()
         menu = [(i.pk, i.price, i.standard_minutes) for i in items if i.category != Category.EMERGENCY]
         with _without_secondary_indexes(["services_order", "services_orderitem"], log):
-            rows = _visits(visits, elders, homes, entitlements, providers, carers, menu, rng)
+            expiry = dict(Certificate.objects.values_list("caregiver_id", "expires_on"))
+            rows = _visits(visits, elders, homes, entitlements, providers, carers, menu, rng, expiry)
             count = write_rows("services_order", ORDER_COLUMNS, rows)
             write_rows("services_orderitem", LINE_COLUMNS, _lines(count, menu))
         log(f"  {count:,} visits written in {time.monotonic() - started:.0f} s")
@@ -187,7 +191,7 @@ def _caregivers(county, providers, count, rng) -> dict[int, list[int]]:
     return by_provider
 
 
-def _visits(total, elders, homes, entitlements, providers, carers, menu, rng):
+def _visits(total, elders, homes, entitlements, providers, carers, menu, rng, expiry):
     """Order rows: every day, the elders in turn, each to the next free slot of a
     caregiver of their provider (so no overlaps but the ones made on purpose)."""
     zone = timezone.get_current_timezone()
@@ -212,6 +216,9 @@ def _visits(total, elders, homes, entitlements, providers, carers, menu, rng):
             start = dt.datetime.combine(day, dt.time(hour, minute), zone)
             row = _visit(pk, elder_id, region, homes[elder_id], entitlements[elder_id], provider, carer,
                          menu[pk % len(menu)], start, day < today, rng)
+            if day > expiry[carer] and row["checkout_at"]:
+                row["flags"] |= Flag.CERTIFICATE
+                row["review_status"] = "pending"
             yield tuple(adapt(c, row[c]) for c in ORDER_COLUMNS)
 
 
@@ -273,6 +280,10 @@ def _delivered(row, home, start, minutes, item_id, rng) -> None:
                    minutes=actual + 1), confirm_method="" if unconfirmed else "code")
     if rng.random() < 0.01:  # as if the caregiver's previous visit ran into this one
         row["checkin_at"] = arrive - dt.timedelta(minutes=80)
+    # What check-out records (checks.visit_flags); the monthly run adds the rest.
+    row["flags"] = (Flag.FAR_CHECKIN if far else 0) | (Flag.SHORT_VISIT if short else 0) | (
+        Flag.OVERLAP if row["checkin_at"] < arrive else 0)
+    row["review_status"] = "pending" if row["flags"] else "none"
 
 
 # --- measuring ------------------------------------------------------------------------------

@@ -74,9 +74,10 @@ def run_checks(start: dt.date, end: dt.date, *, provider_id: int | None = None,
     finds the overlaps, and only the visits whose flags change are written.
     Returns {flag name: visits flagged, "pending": visits awaiting review}."""
     now = now or timezone.now()
+    # order_by(): the model's newest-first ordering would make each read a sort.
     visits = Order.objects.filter(service_date__gte=start, service_date__lt=end,
                                   status__in=DELIVERED_STATUSES, review_status__in=UNREVIEWED,
-                                  settled__isnull=True)
+                                  settled__isnull=True).order_by()
     if provider_id is not None:
         visits = visits.filter(provider_id=provider_id)
     desired = dict(visits.annotate(found=_flags_expression(start, end, now)).filter(found__gt=0)
@@ -129,7 +130,7 @@ def _overlapping_ids(start: dt.date, end: dt.date, provider_id: int | None) -> s
     low = dt.datetime.combine(start, dt.time(), zone) - window
     high = dt.datetime.combine(end, dt.time(), zone) + window
     timed = Order.objects.filter(caregiver__isnull=False, checkin_at__gte=low, checkin_at__lt=high,
-                                 checkout_at__isnull=False)
+                                 checkout_at__isnull=False).order_by()
     if provider_id is not None:
         timed = timed.filter(provider_id=provider_id)
     order = [F("checkin_at").asc(), F("id").asc()]
