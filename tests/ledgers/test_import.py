@@ -52,8 +52,13 @@ def test_it_checks_then_writes_the_valid_rows_when_asked(county, django_capture_
     assert ours == counts()  # the pre-aggregated counts were kept exact
 
 
-def test_an_imported_elder_is_the_same_as_one_entered_in_the_form(county,
+@pytest.mark.parametrize("forked", [False, True], ids=["in-process", "forked-builders"])
+def test_an_imported_elder_is_the_same_as_one_entered_in_the_form(county, forked, monkeypatch,
                                                                  django_capture_on_commit_callbacks):
+    from yiyang.elders import bulk
+
+    # Large imports build rows in forked processes: the same rows either way.
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0 if forked else 10**9)
     town = county.users["town"]
     born = dt.date(1941, 8, 9)
     row = ledger_row("欧阳秀英", born=born, 经济状况="特困", 居住情况="空巢", 孤寡="是",
