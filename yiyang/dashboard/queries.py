@@ -37,7 +37,9 @@ BANDS = [(AgeBand.A60, 60, 70), (AgeBand.A70, 70, 80), (AgeBand.A80, 80, 90),
 CATEGORIES = [Category.DIBAO, Category.DIBIAN, Category.TEKUN, Category.ALONE,
               Category.EMPTY_NEST, Category.GUGUA, Category.SANLAO, Category.YOUFU,
               Category.JISHENG, Category.LEFT_BEHIND, Category.DISABLED]
-REGISTRY_TTL = 3600  # a safety net; the versions in the key are what invalidates
+# The versions in the key are what invalidates; the TTL is the safety net for a writer of
+# ElderCount that does not bump the version (it must: stats.bump_counts_version on commit).
+REGISTRY_TTL = 300
 FLOW_TTL = 30  # alarms and orders move all day: at most this stale
 _POPULATION_VERSION = "yiyang:dashboard:population-version"
 
