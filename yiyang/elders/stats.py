@@ -6,7 +6,9 @@ the dashboard's age pyramid). Age thresholds are made exact by adding the direct
 of the one birth year that straddles the boundary.
 
 Every change of the counts bumps counts_version() after commit, so caches of figures
-derived from them (the dashboard) are keyed on it and never serve stale counts.
+derived from them (the dashboard) are keyed on it and never serve stale counts. Code that
+writes ElderCount rows itself (a bulk path) must call
+transaction.on_commit(bump_counts_version) as apply_changes does.
 """
 
 from __future__ import annotations
