@@ -151,6 +151,7 @@ def column_letter(index: int) -> str:
 
 
 _LETTERS = [column_letter(i) for i in range(256)]
+_TEXT_CELLS = '</t></is></c><c t="inlineStr"><is><t>'
 
 
 def _cell(ref: str, value, style: int) -> str:
@@ -178,7 +179,6 @@ class Sheet:
         self._writer = _ZipEntryWriter(
             workbook._zip, f"xl/worksheets/sheet{len(workbook.sheets) + 1}.xml")
         self._buffer: list[str] = []
-        self._templates: dict[int, str] = {}
         cols = ""
         if widths:
             cols = "<cols>" + "".join(
@@ -208,16 +208,21 @@ class Sheet:
             for i, value in enumerate(values))
         self._add(f'<row r="{n}">{cells}</row>')
 
-    def append_texts(self, values: list[str]):
-        """One row of strings, plain style: the export's fast path (a format string per
-        row width instead of a function call per cell)."""
+    def append_texts(self, values: list[str], escape: frozenset[int] | None = None):
+        """One row of strings, plain style: the export's fast path. Every cell is
+        written (empty ones too), in order, so the cells need no reference of their
+        own (it is optional in SpreadsheetML) and the row is one join. escape: the
+        columns that may hold XML's special characters (default: all); the others are
+        written as they are."""
         n = self._next_row()
-        template = self._templates.get(len(values))
-        if template is None:
-            template = self._templates[len(values)] = '<row r="{0}">' + "".join(
-                f'<c r="{_LETTERS[i]}{{0}}" t="inlineStr"><is><t>{{{i + 1}}}</t></is></c>'
-                for i in range(len(values))) + "</row>"
-        self._add(template.format(n, *[v.translate(_ESCAPE) for v in values]))
+        if escape is None:
+            values = [v.translate(_ESCAPE) for v in values]
+        else:
+            values = list(values)
+            for i in escape:
+                values[i] = values[i].translate(_ESCAPE)
+        self._add(f'<row r="{n}"><c t="inlineStr"><is><t>' + _TEXT_CELLS.join(values)
+                  + "</t></is></c></row>")
 
     def _add(self, row: str):
         self._buffer.append(row)
