@@ -139,3 +139,16 @@ def test_the_asgi_route_is_the_same_pipeline(county):
     status, _ = async_to_sync(_call_intake)(key, b"", method="GET")
     assert status == 405
     assert DeviceEvent.objects.count() == 1
+
+
+def test_a_batch_stores_each_event_once_and_answers_each(county):
+    from yiyang.alarms.asgi_intake import _receive_batch
+
+    _, key = make_device(county)
+    sos = json.dumps(event("sos", "b-1")).encode()
+    results = _receive_batch([(f"Device {key}", sos), (f"Device {key}", sos),
+                              (f"Device {key}", b"{not json"), ("Device yyd_nope", sos)])
+    assert [r.status for r in results] == [200, 200, 400, 401]
+    assert results[0].body == results[1].body and len(results[0].pushes) == 1
+    assert not results[1].pushes
+    assert DeviceEvent.objects.count() == 1 and Alarm.objects.count() == 1

@@ -29,7 +29,14 @@ def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
     one per event would cost more than the event); a failed one is dropped."""
     try:
         with transaction.atomic():
-            return [intake.receive(authorization, body) for authorization, body in requests]
+            return [intake.receive(a, b, savepoint=False) for a, b in requests]
+    except Exception:
+        # A database error (e.g. a race with another process on the same alarm) aborts
+        # the transaction: again, each event in a savepoint that can be retried alone.
+        log.info("a batch of %s device events is retried event by event", len(requests), exc_info=True)
+    try:
+        with transaction.atomic():
+            return [intake.receive(a, b) for a, b in requests]
     except Exception:
         log.exception("storing %s device events failed", len(requests))
         connection.close()

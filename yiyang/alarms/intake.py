@@ -167,11 +167,11 @@ def _optional(data: dict, name: str, types: tuple):
 
 
 # --- the pipeline -----------------------------------------------------------------------
-def receive(authorization: str, body: bytes, channel: str = Channel.HTTP) -> Result:
+def receive(authorization: str, body: bytes, channel: str = Channel.HTTP, savepoint: bool = True) -> Result:
     """Authenticate, validate and store one event; never raises for bad input."""
     try:
         device = authenticate(authorization)
-        return receive_from(device, body, channel)
+        return receive_from(device, body, channel, savepoint)
     except Rejected as exc:
         count_rejection(exc.reason)
         return Result(exc.status, {"error": exc.reason, "detail": exc.message})
@@ -196,19 +196,25 @@ def receive_heartbeat_now(authorization: str, body: bytes) -> Result | None:
     return Result(200, {"status": "ok"})
 
 
-def receive_from(device: DeviceRef, body: bytes, channel: str) -> Result:
+def receive_from(device: DeviceRef, body: bytes, channel: str, savepoint: bool = True) -> Result:
     now = timezone.now()
     event = parse_event(body, now)
     if event.type == EventType.HEARTBEAT:
         heartbeat_buffer.note(device.id, now, event.battery, event.signal)
         return Result(200, {"status": "ok"})
-    return store(device, event, channel, now)
+    return store(device, event, channel, now, savepoint)
 
 
-def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> Result:
+def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
+          savepoint: bool = True) -> Result:
+    """Store one event. savepoint=False inside a caller's transaction saves two round
+    trips; a database error then aborts the caller's whole batch (which retries it
+    with savepoints)."""
+    if not savepoint:
+        return _store_once(device, event, channel, now, savepoint=False)
     for _attempt in range(3):
         try:
-            return _store_once(device, event, channel, now)
+            return _store_once(device, event, channel, now, savepoint=True)
         except IntegrityError:
             # A concurrent writer stored the same event id, or opened the same alarm
             # first: the next attempt finds it and answers or joins.
@@ -216,8 +222,9 @@ def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> 
     raise RuntimeError("could not store the event after three attempts")
 
 
-def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime) -> Result:
-    with transaction.atomic(), hotpath.RawCursor() as cursor:
+def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
+                savepoint: bool) -> Result:
+    with transaction.atomic(savepoint=savepoint), hotpath.RawCursor() as cursor:
         event_pk = hotpath.insert_event(cursor, device.id, event, channel, now)
         if event_pk is None:
             return Result(200, _answer(*hotpath.known_event(cursor, device.id, event.event_id)))
