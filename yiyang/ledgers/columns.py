@@ -112,6 +112,8 @@ _HEADER_NOISE = re.compile(r"[\s*＊:：]+")
 
 def fold(text: str) -> str:
     """Full-width to half-width (NFKC), spaces at both ends removed."""
+    if text.isascii():  # NFKC leaves ASCII as it is
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 

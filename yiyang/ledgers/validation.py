@@ -51,6 +51,9 @@ _PERSONAL = {"id_number": masking.mask_id_number, "phone": masking.mask_phone,
              "contact_phone": masking.mask_phone, "address": masking.mask_address}
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _REGION_CODE = re.compile(r"^\d{12}$")
+# Columns whose cells hardly repeat (or whose cleaned value is an object): not memoised.
+_UNMEMOISED = frozenset({"id_number", "name", "address", "notes"})
+_MEMO_SIZE = 50_000
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
 
 
@@ -145,6 +148,7 @@ class LedgerCheck:
         self._seen: dict[str, int] = {}  # ID number -> first row
         self._pending: dict[str, tuple[int, str, list]] = {}  # blind index -> (row, ID, cells)
         self._foreign: list[tuple[int, str]] = []  # (row, region code not in the scope)
+        self._memo: dict[str, dict] = {}  # column key -> {text cell: (ok, value or messages)}
 
     # -- the whole file ----------------------------------------------------------------
     def run(self, rows: Iterable[list], progress=None) -> Outcome:
@@ -221,6 +225,24 @@ class LedgerCheck:
                 raw.pop(key)
 
     def _clean(self, key: str, value):
+        if value.__class__ is not str or key in _UNMEMOISED:
+            return self._clean_now(key, value)
+        # Cleaning a text cell depends on the cell alone, and most columns repeat a
+        # few values (villages, coded words, dates, contacts): each is cleaned once.
+        memo = self._memo.setdefault(key, {})
+        known = memo.get(value)
+        if known is None:
+            try:
+                known = (True, self._clean_now(key, value))
+            except forms.ValidationError as exc:
+                known = (False, exc.messages)
+            if len(memo) < _MEMO_SIZE:
+                memo[value] = known
+        if known[0]:
+            return known[1]
+        raise forms.ValidationError(known[1])
+
+    def _clean_now(self, key: str, value):
         cleaner = _CLEANERS.get(key)
         if cleaner is not None:
             return cleaner(self, value)
@@ -309,6 +331,8 @@ class LedgerCheck:
 # --- cells ------------------------------------------------------------------------------------
 def _plain(value) -> str:
     """A cell as text: numbers Excel stored exactly (region codes, phones) without ".0"."""
+    if value.__class__ is str:
+        return fold(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
