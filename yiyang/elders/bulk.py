@@ -15,7 +15,7 @@ import itertools
 import json
 import multiprocessing
 import signal
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,12 +28,11 @@ from yiyang.core import audit, scoping
 from yiyang.core.choices import Action, AuditAction
 from yiyang.core.models import AuditLog
 from yiyang.elders import services, stats
-from yiyang.elders.models import Elder, ElderCount, EmergencyContact
+from yiyang.elders.models import Elder, EmergencyContact
 from yiyang.elders.services import ElderData
 from yiyang.lib.chinese import pinyin_initials
 
 BATCH = 5000
-SMALL = 500  # fewer elders than this: stats.apply_changes itself
 # Columns services.update_elder changes, with the ones derived from them.
 _UPDATED_COLUMNS = [f.column for f in Elder._meta.concrete_fields
                     if f.attname not in ("id", "created", "status", "status_date", "status_reason")]
@@ -72,7 +71,7 @@ def create_elders(rows: Iterable[ElderData], *, actor, detail: str = "",
             done += len(chunk.elders)
             if progress:
                 progress(done)
-    apply_counts(counted)
+    stats.apply_changes(counted)
     return done
 
 
@@ -116,37 +115,8 @@ def update_elders(changes: list[tuple[int, Callable[[Elder], ElderData]]], *, ac
         written.updated += len(changed)
         if progress:
             progress(start + len(chunk))
-    apply_counts(counted)
+    stats.apply_changes(counted)
     return written
-
-
-def apply_counts(pairs) -> None:
-    """stats.apply_changes for a bulk write, with the same sums, written in bulk.
-
-    apply_changes costs one ORM round trip (or two) per (village, key) changed; a
-    100,000-row ledger spread over a county changes ~10,000 of them, which took longer
-    than writing the elders themselves. Below SMALL pairs it is called as it is."""
-    if len(pairs) < SMALL:
-        stats.apply_changes(pairs)
-        return
-    delta: Counter = Counter()
-    for before, after in pairs:
-        if before:
-            delta.update({(before[0], key): -1 for key in before[1]})
-        if after:
-            delta.update({(after[0], key): 1 for key in after[1]})
-    changed = {k: v for k, v in delta.items() if v}
-    existing = set()
-    regions = sorted({region for region, _key in changed})
-    for start in range(0, len(regions), 500):
-        existing.update(ElderCount.objects.filter(region_id__in=regions[start:start + 500])
-                        .values_list("region_id", "key"))
-    with connection.cursor() as cursor:
-        cursor.executemany("UPDATE elders_eldercount SET count = count + %s WHERE region_id = %s "
-                           "AND key = %s", [(n, r, k) for (r, k), n in changed.items()
-                                            if (r, k) in existing])
-    ElderCount.objects.bulk_create([ElderCount(region_id=r, key=k, count=n) for (r, k), n
-                                    in changed.items() if (r, k) not in existing], batch_size=2000)
 
 
 # --- building rows with the services' code ----------------------------------------------
