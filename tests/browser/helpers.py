@@ -45,3 +45,11 @@ class QuickArgon2Hasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 1024
     parallelism = 1
+
+
+def log_out(page: Page) -> None:
+    """Press 退出; below 1200 px wide the menu is folded behind its toggle first."""
+    toggle = page.locator(".navbar-toggler")
+    if toggle.is_visible():
+        toggle.click()
+    page.get_by_test_id("logout").click()

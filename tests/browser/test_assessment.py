@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.assessment.helpers import GBT, best, pdf_text
-from tests.browser.helpers import zh
+from tests.browser.helpers import log_out, zh
 from yiyang.assessment.models import Assessment
 from yiyang.elders.choices import CapabilityLevel
 from yiyang.elders.models import Elder
@@ -73,7 +73,7 @@ def test_an_assessment_from_start_to_approval(page, url, county, login, shot):
     assert Elder.objects.get(pk=wang.pk).capability_level is None
 
     # The town worker approves.
-    page.get_by_test_id("logout").click()
+    log_out(page)
     login("town")
     page.goto(url("/assessment/"))
     awaiting = page.get_by_test_id("awaiting").get_by_test_id("assessment-row")
@@ -123,7 +123,7 @@ def test_a_returned_assessment_comes_back_to_the_assessor_with_the_reason(page, 
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("assessment-status")).to_have_attribute("data-status", "returned")
 
-    page.get_by_test_id("logout").click()
+    log_out(page)
     login("village")
     page.goto(url("/assessment/"))
     row = page.get_by_test_id("in-progress").get_by_test_id("assessment-row")
