@@ -135,10 +135,20 @@
 
   function urlFor(template, id) { return template.replace("/0/", "/" + id + "/"); }
 
+  // A slower, older answer must not overwrite a newer one (e.g. a timeline fetched on a
+  // push landing after the answer to the operator's own action): last request wins.
+  const tickets = {};
+  function place(target, response) {
+    const ticket = tickets[target] = (tickets[target] || 0) + 1;
+    return response.then(function (html) {
+      if (ticket === tickets[target]) document.getElementById(target).innerHTML = html;
+    });
+  }
+
   function load(target, url) {
-    return fetch(url, {credentials: "same-origin"}).then(function (r) {
+    return place(target, fetch(url, {credentials: "same-origin"}).then(function (r) {
       return r.ok ? r.text() : "";
-    }).then(function (html) { document.getElementById(target).innerHTML = html; });
+    }));
   }
 
   function loadTimeline(id) { return load("timeline", urlFor(text.timelineUrl, id)); }
@@ -163,9 +173,9 @@
   document.getElementById("timeline").addEventListener("submit", function (event) {
     const form = event.target;
     event.preventDefault();
-    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin"})
-      .then(function (r) { return r.text(); })
-      .then(function (html) { document.getElementById("timeline").innerHTML = html; send({type: "sync", since: watermark}); });
+    place("timeline", fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin"})
+      .then(function (r) { return r.text(); }))
+      .then(function () { send({type: "sync", since: watermark}); });
   });
 
   document.getElementById("sound-toggle").addEventListener("click", function (event) {
