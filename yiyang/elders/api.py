@@ -96,7 +96,9 @@ class StatusIn(Schema):
     reason: str
 
 
-class FilterParams(Schema):
+class RegistryFilters(Schema):
+    """The registry list's filters as query parameters (empty = not filtered)."""
+
     q: str = ""
     region: str = ""
     category: str = ""
@@ -104,6 +106,11 @@ class FilterParams(Schema):
     capability_level: str = ""
     age_band: str = ""
     sex: str = ""
+    status: str = ""
+    sort: str = ""
+
+
+class FilterParams(RegistryFilters):
     status: str = "active"
     sort: str = "name"
     page: int = 1

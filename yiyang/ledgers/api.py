@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from yiyang.core import scoping
 from yiyang.core.api import InvalidInput
 from yiyang.core.choices import Action
+from yiyang.elders.api import RegistryFilters
 from yiyang.elders.forms import ElderFilterForm
 from yiyang.jobs.services import live_state
 from yiyang.ledgers import queries, services
@@ -139,16 +140,6 @@ def write_again(request, batch_id: int):
     return _batch_out(queries.batch_for(request.user, batch_id))
 
 
-class ExportFilters(Schema):
-    q: str = ""
-    region: str = ""
-    category: str = ""
-    living_arrangement: str = ""
-    capability_level: str = ""
-    age_band: str = ""
-    sex: str = ""
-    status: str = ""
-    sort: str = ""
 
 
 class ExportIn(Schema):
@@ -162,7 +153,7 @@ class JobOut(Schema):
 
 
 @router.post("/exports", response={202: JobOut})
-def export(request, payload: ExportIn, filters: Query[ExportFilters]):
+def export(request, payload: ExportIn, filters: Query[RegistryFilters]):
     """Export the registry list (the same filters as GET /api/v1/elders) as .xlsx in the
     background; poll status_url, then GET download_url."""
     scoping.require(request.user, Action.EXPORT)
