@@ -51,3 +51,23 @@ def _flush_lifts_audit_guard():
 
     with mock.patch.object(flush_command, "sql_flush", sql_flush):
         yield
+
+
+_DAYTIME_SUITES = ("/tests/services/", "/tests/dashboard/",
+                   "/tests/browser/test_services", "/tests/browser/test_dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _in_the_local_evening(request):
+    """Home-care tests (and the dashboard's view of them) build visits "today at 9 or
+    13 o'clock, already done": run them at 20:00 local time (the clock still ticks),
+    whatever the hour of the run."""
+    if not any(part in str(request.path) for part in _DAYTIME_SUITES):
+        yield
+        return
+    import time_machine
+    from django.utils import timezone
+
+    evening = timezone.localtime().replace(hour=20, minute=0, second=0, microsecond=0)
+    with time_machine.travel(evening, tick=True):
+        yield
