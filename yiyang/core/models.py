@@ -8,7 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core import crypto
 from yiyang.core.choices import AuditAction, OrganisationKind, RegionLevel, Role
+from yiyang.lib import masking
 
 PREFIX_LENGTH = {
     RegionLevel.PROVINCE: 2,
@@ -113,6 +115,9 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, models.PROTECT, null=True, blank=True, verbose_name=_("organisation")
     )
+    # Personal data like an elder's phone: sealed, shown masked, revealed with an audit entry.
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -125,6 +130,14 @@ class User(AbstractUser):
     @property
     def scope_prefix(self) -> str | None:
         return self.scope_region.prefix if self.scope_region_id else None
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_enc = crypto.seal(phone)
+        self.phone_masked = masking.mask_phone(phone)
+
+    @property
+    def phone(self) -> str:
+        return crypto.unseal(self.phone_enc)
 
 
 class AuditLogQuerySet(models.QuerySet):
