@@ -4,6 +4,7 @@ visit settled only once."""
 from decimal import Decimal
 
 import pytest
+from django.http import Http404
 
 from tests.services.helpers import (  # noqa: F401
     FAR,
@@ -99,8 +100,27 @@ def test_approval_waits_for_the_review_of_flagged_visits(world):
 
 
 def test_only_the_bureau_settles(world):
-    from django.http import Http404
-
     with pytest.raises(Http404):
         settlement.generate_month(world.county.regions[COUNTY], last_month_day(1),
                                   actor=world.users["provider"])
+
+
+def test_the_settlement_page_generates_the_month_in_the_background(
+        world, client, django_capture_on_commit_callbacks):
+    _month(world)
+    client.force_login(world.users["admin"])
+    month = last_month_day(1).strftime("%Y-%m")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/services/settlements/", {"month": month}).status_code == 302
+    run = settlement.recent_runs(world.users["admin"])[0]
+    assert (run.status, run.result) == ("succeeded", {"month": month, "settlements": 1})
+    page = client.get("/services/settlements/").content.decode()
+    assert "已生成 1 张结算单" in page and 'data-testid="settlement-row"' in page
+
+
+def test_a_month_already_being_settled_is_not_queued_twice(world):
+    admin, county = world.users["admin"], world.county.regions[COUNTY]
+    first = settlement.submit_month(county, last_month_day(5), actor=admin)  # on_commit: not run yet
+    assert settlement.submit_month(county, last_month_day(20), actor=admin) == first
+    with pytest.raises(Http404):
+        settlement.submit_month(county, last_month_day(5), actor=world.users["provider"])

@@ -22,11 +22,15 @@ from django.utils.translation import gettext as _
 from yiyang.core import audit, scoping
 from yiyang.core.choices import Action, AuditAction, OrganisationKind
 from yiyang.core.models import Organisation, Region, prefix_upper_bound
+from yiyang.jobs import services as jobs
+from yiyang.jobs.models import Job
 from yiyang.services import checks, stats
 from yiyang.services.choices import ReviewStatus, SettlementStatus
 from yiyang.services.models import Order, SettledVisit, Settlement
 from yiyang.services.querysets import next_month, order_scope
 from yiyang.services.services import InvalidOrder
+
+SETTLEMENT_JOB = "services_settlement"
 
 
 def settlements_for(user):
@@ -43,13 +47,32 @@ def _month(month: dt.date) -> dt.date:
     return month.replace(day=1)
 
 
+def _require_county(actor, county: Region) -> None:
+    scoping.require(actor, Action.MANAGE_SERVICES)
+    if not (actor.scope_prefix and county.code.startswith(actor.scope_prefix[:6])):
+        raise Http404
+
+
+def submit_month(county: Region, month: dt.date, *, actor) -> Job:
+    """Generate the month's settlements in the background (checks and sums take seconds
+    at county scale); a run already waiting or running for the same month is reused."""
+    _require_county(actor, county)
+    params = {"county": county.code, "month": _month(month).isoformat()}
+    running = Job.objects.filter(kind=SETTLEMENT_JOB, status__in=Job.ACTIVE, params__county=county.code,
+                                 params__month=params["month"]).first()
+    return running or jobs.submit(SETTLEMENT_JOB, actor, params=params)
+
+
+def recent_runs(actor, limit: int = 3):
+    """The actor's latest settlement runs, newest first, for the settlement page."""
+    return Job.objects.filter(kind=SETTLEMENT_JOB, owner=actor).order_by("-created")[:limit]
+
+
 @transaction.atomic
 def generate_month(county: Region, month: dt.date, *, actor, progress=None) -> list[Settlement]:
     """Check the month and (re)generate the draft settlement of every provider with
     visits in the county that month; approved ones are left as they are."""
-    scoping.require(actor, Action.MANAGE_SERVICES)
-    if not (actor.scope_prefix and county.code.startswith(actor.scope_prefix[:6])):
-        raise Http404
+    _require_county(actor, county)
     month = _month(month)
     checks.run_checks(month, next_month(month))
     provider_ids = (order_scope(Order.objects.in_month(month), county.prefix)
@@ -68,9 +91,8 @@ def generate_month(county: Region, month: dt.date, *, actor, progress=None) -> l
 
 @transaction.atomic
 def generate_settlement(provider: Organisation, county: Region, month: dt.date, *, actor) -> Settlement:
-    scoping.require(actor, Action.MANAGE_SERVICES)
-    if provider.kind != OrganisationKind.PROVIDER or not (
-            actor.scope_prefix and county.code.startswith(actor.scope_prefix[:6])):
+    _require_county(actor, county)
+    if provider.kind != OrganisationKind.PROVIDER:
         raise Http404
     month = _month(month)
     checks.run_checks(month, next_month(month), provider_id=provider.pk)

@@ -18,6 +18,7 @@ from yiyang.core import audit, scoping
 from yiyang.core.choices import Action, AuditAction, OrganisationKind
 from yiyang.core.models import Organisation
 from yiyang.elders.models import Elder
+from yiyang.jobs.services import live_state
 from yiyang.services import catalogue, exports, geo, queries, services, settlement
 from yiyang.services import forms as f
 from yiyang.services.choices import OrderStatus, ReviewStatus
@@ -472,16 +473,13 @@ def settlements(request):
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     form = f.MonthForm(request.POST or None, initial={"month": last_month})
     if request.method == "POST" and form.is_valid():
-        try:
-            made = settlement.generate_month(_county(user), form.cleaned_data["month"], actor=user)
-        except services.InvalidOrder as exc:
-            f.apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(n)s settlements generated for %(month)s.")
-                             % {"n": len(made), "month": f"{form.cleaned_data['month']:%Y-%m}"})
-            return redirect("services:settlements")
+        settlement.submit_month(_county(user), form.cleaned_data["month"], actor=user)
+        return redirect("services:settlements")
+    runs = list(settlement.recent_runs(user))
+    for run in runs:
+        run.live = live_state(run)
     return render(request, "services/settlements.html", {
-        "page": Paginator(rows, 40).get_page(request.GET.get("page")), "form": form,
+        "page": Paginator(rows, 40).get_page(request.GET.get("page")), "form": form, "runs": runs,
         "can_manage": scoping.can(user, Action.MANAGE_SERVICES)})
 
 
