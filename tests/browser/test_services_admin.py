@@ -82,6 +82,31 @@ def test_a_care_plan_makes_weekly_orders(page, county, url, shot):
     assert plan.orders.count() == 4  # four weeks ahead
     shot("svc-admin-04-plans")
 
+    # The elder wants afternoons: the window is changed (a wrong one first).
+    page.get_by_test_id("plan-edit").click()
+    form = page.get_by_test_id("plan-form")
+    form.locator("#id_start_time").fill("15:00")
+    form.locator("#id_end_time").fill("14:00")
+    page.get_by_test_id("save-plan").click()
+    expect(page.get_by_test_id("error-end_time")).to_contain_text(
+        zh("The end of the time window must be after its start."))
+    form.locator("#id_end_time").fill("17:00")
+    page.get_by_test_id("save-plan").click()
+    expect(page.get_by_test_id("message")).to_contain_text("新生成 4 张工单")
+    afternoon = plan.orders.exclude(status="cancelled")
+    assert {timezone.localtime(o.window_start).hour for o in afternoon} == {15}
+
+    # Then the elder goes into hospital: the plan ends after the next visit.
+    page.get_by_test_id("plan-edit").click()
+    end = page.get_by_test_id("plan-end-form")
+    end.locator("#id_last_day").fill(tomorrow.isoformat())
+    end.locator("#id_reason").fill("老人住院")
+    shot("svc-admin-05-plan-edit")
+    page.get_by_test_id("end-plan").click()
+    expect(page.get_by_test_id("message")).to_contain_text("3 张工单已取消")
+    expect(page.get_by_test_id("plan-status")).to_contain_text(tomorrow.strftime("%Y-%m-%d"))
+    assert plan.orders.exclude(status="cancelled").count() == 1
+
 
 def test_a_complaint_is_followed_to_closure(page, county, url, shot):
     world = build_world(county)

@@ -250,6 +250,32 @@ class PlanOut(PlanIn):
     generated_until: dt.date | None
 
 
+class PlanChangeIn(Schema):
+    provider: int
+    item: int
+    weekdays: list[int]
+    start_time: dt.time
+    end_time: dt.time
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    quantity: Decimal = Decimal(1)
+
+
+class PlanChangedOut(Schema):
+    plan: PlanOut
+    orders: list[int]
+
+
+class PlanEndIn(Schema):
+    last_day: dt.date
+    reason: str
+
+
+class PlanEndedOut(Schema):
+    plan: PlanOut
+    cancelled: int
+
+
 class GenerateIn(Schema):
     until: dt.date
 
@@ -574,12 +600,43 @@ def create_plan(request, payload: PlanIn):
     return Status(201, _plan_out(_call(catalogue.create_plan, data, actor=request.auth)))
 
 
+def _plan(request, plan_id: int) -> CarePlan:
+    return get_object_or_404(catalogue.plans_for(request.auth), pk=plan_id)
+
+
+@router.get("/plans", response=list[PlanOut])
+def list_plans(request, elder: int | None = None):
+    rows = catalogue.plans_for(request.auth)
+    if elder is not None:
+        rows = rows.filter(elder_id=elder)
+    return [_plan_out(p) for p in rows[:500]]
+
+
+@router.put("/plans/{plan_id}", response=PlanChangedOut)
+def update_plan(request, plan_id: int, payload: PlanChangeIn):
+    """Change a plan from tomorrow on: its waiting orders after today are cancelled and the
+    next four weeks made again; returns the plan and the new orders' ids."""
+    plan = _plan(request, plan_id)
+    data = payload.dict()
+    data = catalogue.PlanData(elder_id=plan.elder_id, provider_id=data.pop("provider"),
+                              item_id=data.pop("item"), **data)
+    made = _call(catalogue.update_plan, plan, data, actor=request.auth)
+    return {"plan": _plan_out(CarePlan.objects.get(pk=plan.pk)), "orders": [o.pk for o in made]}
+
+
+@router.post("/plans/{plan_id}/end", response=PlanEndedOut)
+def end_plan(request, plan_id: int, payload: PlanEndIn):
+    """End a plan after `last_day`; its waiting orders after that day are cancelled."""
+    plan = _plan(request, plan_id)
+    cancelled = _call(catalogue.end_plan, plan, payload.last_day, payload.reason, actor=request.auth)
+    return {"plan": _plan_out(CarePlan.objects.get(pk=plan.pk)), "cancelled": cancelled}
+
+
 @router.post("/plans/{plan_id}/generate", response=list[int])
 def generate_plan(request, plan_id: int, payload: GenerateIn):
     """Make the plan's orders up to a day; returns the new orders' ids."""
-    plan = get_object_or_404(CarePlan.objects.filter(
-        elder__in=Elder.objects.restrict(request.auth, Action.ORDER_SERVICES).values("pk")), pk=plan_id)
-    made = _call(catalogue.generate_plan_orders, plan, until=payload.until, actor=request.auth)
+    made = _call(catalogue.generate_plan_orders, _plan(request, plan_id), until=payload.until,
+                 actor=request.auth)
     return [o.pk for o in made]
 
 

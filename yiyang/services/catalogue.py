@@ -20,7 +20,7 @@ from yiyang.elders.categories import aged_at_least
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
 from yiyang.services import geo
-from yiyang.services.choices import Category, Channel, Skill
+from yiyang.services.choices import Category, Channel, OrderStatus, Skill
 from yiyang.services.models import (
     Caregiver,
     CarePlan,
@@ -33,7 +33,10 @@ from yiyang.services.models import (
     Scheme,
     ServiceItem,
 )
-from yiyang.services.services import InvalidOrder, Line, OrderData, create_order
+from yiyang.services.services import InvalidOrder, Line, OrderData, cancel_order, create_order
+
+PLAN_HORIZON = dt.timedelta(days=28)  # how far ahead a plan's orders are made
+PLAN_CANCELLABLE = (OrderStatus.CREATED, OrderStatus.ACCEPTED, OrderStatus.ASSIGNED)
 
 
 def _require(actor, action: str) -> None:
@@ -258,18 +261,28 @@ class PlanData:
     quantity: Decimal = Decimal(1)
 
 
-@transaction.atomic
-def create_plan(data: PlanData, *, actor) -> CarePlan:
-    """A recurring order; its orders are made by generate_plan_orders()."""
-    elder = Elder.objects.restrict(actor, Action.ORDER_SERVICES).filter(pk=data.elder_id).first()
-    if elder is None:
-        raise Http404
+def _check_plan(data: PlanData) -> None:
     if not data.weekdays or any(d not in range(7) for d in data.weekdays):
         raise InvalidOrder({"weekdays": [_("Choose the days of the week.")]})
     if data.end_time <= data.start_time:
         raise InvalidOrder({"end_time": [_("The end of the time window must be after its start.")]})
     if data.ends_on is not None and data.ends_on < data.starts_on:
         raise InvalidOrder({"ends_on": [_("The last day cannot be before the first.")]})
+
+
+def plans_for(actor):
+    """Care plans of the elders the actor may order services for."""
+    return CarePlan.objects.filter(
+        elder__in=Elder.objects.restrict(actor, Action.ORDER_SERVICES).values("pk"))
+
+
+@transaction.atomic
+def create_plan(data: PlanData, *, actor) -> CarePlan:
+    """A recurring order; its orders are made by generate_plan_orders()."""
+    elder = Elder.objects.restrict(actor, Action.ORDER_SERVICES).filter(pk=data.elder_id).first()
+    if elder is None:
+        raise Http404
+    _check_plan(data)
     plan = CarePlan.objects.create(
         elder=elder, provider_id=data.provider_id, item_id=data.item_id, quantity=data.quantity,
         weekdays=sorted(set(data.weekdays)), start_time=data.start_time, end_time=data.end_time,
@@ -277,6 +290,61 @@ def create_plan(data: PlanData, *, actor) -> CarePlan:
     audit.record(AuditAction.CREATE, actor=actor, obj=plan, region_code=elder.region_id,
                  detail=f"care plan {plan.item} on {plan.weekdays}")
     return plan
+
+
+@transaction.atomic
+def update_plan(plan: CarePlan, data: PlanData, *, actor) -> list[Order]:
+    """Change a plan from tomorrow on: its orders after today that nobody has set out for
+    are cancelled and the next four weeks are made again by the new plan (today's visit,
+    possibly under way, is kept). Returns the new orders."""
+    plan = _locked_plan(plan, actor)
+    _check_plan(data)
+    if data.ends_on is not None and data.ends_on < timezone.localdate():
+        raise InvalidOrder({"ends_on": [_("The last day cannot be in the past.")]})
+    _cancel_future_orders(plan, after=timezone.localdate(), actor=actor,
+                          reason=_("The care plan was changed."))
+    plan.provider_id, plan.item_id, plan.quantity = data.provider_id, data.item_id, data.quantity
+    plan.weekdays, plan.start_time, plan.end_time = sorted(set(data.weekdays)), data.start_time, data.end_time
+    plan.starts_on, plan.ends_on, plan.generated_until = data.starts_on, data.ends_on, timezone.localdate()
+    plan.save()
+    audit.record(AuditAction.UPDATE, actor=actor, obj=plan, region_code=plan.region_code,
+                 detail=f"care plan {plan.item} on {plan.weekdays} {plan.start_time:%H:%M}-"
+                        f"{plan.end_time:%H:%M} {plan.starts_on}..{plan.ends_on or ''}")
+    return generate_plan_orders(plan, until=timezone.localdate() + PLAN_HORIZON, actor=actor)
+
+
+@transaction.atomic
+def end_plan(plan: CarePlan, last_day: dt.date, reason: str, *, actor) -> int:
+    """End a plan after `last_day` (today or later), cancelling its orders after that day
+    with the reason (e.g. the elder went into hospital). Returns how many were cancelled."""
+    plan = _locked_plan(plan, actor)
+    reason = (reason or "").strip()
+    if last_day < timezone.localdate():
+        raise InvalidOrder({"last_day": [_("The last day cannot be in the past.")]})
+    if last_day < plan.starts_on - dt.timedelta(days=1):
+        raise InvalidOrder({"last_day": [_("The plan starts on %(day)s.") % {"day": plan.starts_on}]})
+    if not reason:
+        raise InvalidOrder({"reason": [_("Say why the plan ends.")]})
+    cancelled = _cancel_future_orders(plan, after=last_day, actor=actor, reason=reason)
+    plan.ends_on = last_day
+    plan.save(update_fields=["ends_on", "last_updated"])
+    audit.record(AuditAction.UPDATE, actor=actor, obj=plan, region_code=plan.region_code,
+                 detail=f"care plan ended after {last_day}: {reason}; {cancelled} orders cancelled")
+    return cancelled
+
+
+def _locked_plan(plan: CarePlan, actor) -> CarePlan:
+    locked = plans_for(actor).select_for_update().filter(pk=plan.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
+
+
+def _cancel_future_orders(plan: CarePlan, *, after: dt.date, actor, reason: str) -> int:
+    waiting = plan.orders.filter(service_date__gt=after, status__in=PLAN_CANCELLABLE).order_by("pk")
+    for order in waiting:
+        cancel_order(order, reason, actor=actor)
+    return len(waiting)
 
 
 def generate_plan_orders(plan: CarePlan, *, until: dt.date, actor) -> list[Order]:
@@ -288,7 +356,8 @@ def generate_plan_orders(plan: CarePlan, *, until: dt.date, actor) -> list[Order
     last = min(until, plan.ends_on) if plan.ends_on else until
     made = []
     while day <= last:
-        if day.weekday() in plan.weekdays and not plan.orders.filter(service_date=day).exists():
+        if day.weekday() in plan.weekdays and not plan.orders.filter(service_date=day).exclude(
+                status=OrderStatus.CANCELLED).exists():
             made.append(_plan_order(plan, day, actor))
         day += dt.timedelta(days=1)
     CarePlan.objects.filter(pk=plan.pk).update(generated_until=last)

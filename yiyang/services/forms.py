@@ -14,6 +14,16 @@ from yiyang.elders.choices import CapabilityLevel, EconomicStatus
 from yiyang.services import catalogue, services
 from yiyang.services.choices import Category, Channel, SchemeBasis, Skill, Unit
 
+
+def _date_input() -> forms.DateInput:
+    """The browser's date picker; its value must be ISO whatever the language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
             (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
 
@@ -55,9 +65,9 @@ class OrderForm(Form):
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     items = forms.TypedMultipleChoiceField(label=_("Services"), coerce=int,
                                            widget=forms.CheckboxSelectMultiple)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label=_("Day"), widget=_date_input())
+    start = forms.TimeField(label=_("Start time"), widget=_time_input())
+    end = forms.TimeField(label=_("End time"), widget=_time_input())
     channel = forms.ChoiceField(label=_("Ordered through"), choices=[
         c for c in Channel.choices if c[0] not in (Channel.PLAN, Channel.API)])
     note = forms.CharField(label=_("Note for the provider"), max_length=300, required=False,
@@ -106,6 +116,11 @@ class AssignForm(Form):
 
 
 class ReasonForm(Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PlanEndForm(Form):
+    last_day = forms.DateField(label=_("Last day of visits"), widget=_date_input())
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
@@ -218,7 +233,7 @@ class CaregiverForm(Form):
                                   initial="养老护理员职业技能等级证书")
     certificate_number = forms.CharField(label=_("Certificate number"), max_length=40, required=False)
     certificate_expires = forms.DateField(label=_("Certificate valid until"), required=False,
-                                          widget=forms.DateInput(attrs={"type": "date"}))
+                                          widget=_date_input())
 
     def clean(self):
         data = super().clean()
@@ -235,7 +250,7 @@ class CaregiverForm(Form):
 class CertificateForm(Form):
     name = forms.CharField(label=_("Certificate"), max_length=60)
     number = forms.CharField(label=_("Number"), max_length=40, required=False)
-    expires_on = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("Valid until"), widget=_date_input())
 
 
 class HomeForm(Form):
@@ -250,11 +265,11 @@ class PlanForm(Form):
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
     weekdays = forms.TypedMultipleChoiceField(label=_("Every"), coerce=int, choices=WEEKDAYS,
                                               widget=forms.CheckboxSelectMultiple)
-    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("Start time"), widget=_time_input())
+    end_time = forms.TimeField(label=_("End time"), widget=_time_input())
+    starts_on = forms.DateField(label=_("First day"), widget=_date_input())
     ends_on = forms.DateField(label=_("Last day"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=_date_input())
 
     def __init__(self, *args, items=(), providers=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,8 +8,8 @@ from yiyang.core.models import Region
 from yiyang.jobs.registry import handler
 from yiyang.jobs.services import JobError
 from yiyang.services import settlement
-from yiyang.services.settlement import SETTLEMENT_JOB
 from yiyang.services.services import InvalidOrder
+from yiyang.services.settlement import SETTLEMENT_JOB
 
 
 @handler(SETTLEMENT_JOB)

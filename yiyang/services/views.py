@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from yiyang.jobs.services import live_state
 from yiyang.services import catalogue, exports, geo, queries, services, settlement
 from yiyang.services import forms as f
 from yiyang.services.choices import OrderStatus, ReviewStatus
-from yiyang.services.models import CarePlan, Order, Scheme, VisitPhoto
+from yiyang.services.models import Order, Scheme, VisitPhoto
 from yiyang.services.querysets import uses_services
 
 
@@ -422,24 +423,30 @@ def elder_home(request, elder_pk: int):
 @login_required
 def plans(request):
     _require_services(request.user)
-    rows = CarePlan.objects.filter(
-        elder__in=Elder.objects.restrict(request.user, Action.ORDER_SERVICES).values("pk")
-    ).select_related("elder", "item", "provider")
-    return render(request, "services/plans.html", {"plans": rows[:200]})
+    rows = catalogue.plans_for(request.user).select_related("elder", "item", "provider")
+    return render(request, "services/plans.html", {"plans": rows[:200], "today": timezone.localdate()})
+
+
+def _plan_form(data, elder, plan=None):
+    initial = ({"starts_on": timezone.localdate(), "start_time": dt.time(9), "end_time": dt.time(11)}
+               if plan is None else {
+                   "item": plan.item_id, "provider": plan.provider_id, "weekdays": plan.weekdays,
+                   "start_time": plan.start_time, "end_time": plan.end_time,
+                   "starts_on": plan.starts_on, "ends_on": plan.ends_on})
+    return f.PlanForm(data, items=queries.catalogue(elder.county_code + "000000"),
+                      providers=queries.providers_serving(elder), initial=initial)
 
 
 @login_required
 def plan_new(request, elder_pk: int):
     elder = get_object_or_404(Elder.objects.restrict(request.user, Action.ORDER_SERVICES), pk=elder_pk)
-    form = f.PlanForm(request.POST or None, items=queries.catalogue(elder.county_code + "000000"),
-                      providers=queries.providers_serving(elder),
-                      initial={"starts_on": timezone.localdate(), "start_time": dt.time(9),
-                               "end_time": dt.time(11)})
+    form = _plan_form(request.POST or None, elder)
     if request.method == "POST" and form.is_valid():
         try:
-            plan = catalogue.create_plan(form.to_data(elder.pk), actor=request.user)
-            made = catalogue.generate_plan_orders(plan, until=timezone.localdate() + dt.timedelta(days=28),
-                                                  actor=request.user)
+            with transaction.atomic():
+                plan = catalogue.create_plan(form.to_data(elder.pk), actor=request.user)
+                made = catalogue.generate_plan_orders(
+                    plan, until=timezone.localdate() + catalogue.PLAN_HORIZON, actor=request.user)
         except services.InvalidOrder as exc:
             f.apply_errors(form, exc)
         else:
@@ -450,12 +457,49 @@ def plan_new(request, elder_pk: int):
 
 
 @login_required
+def plan_edit(request, pk: int):
+    plan = get_object_or_404(catalogue.plans_for(request.user).select_related("elder", "item"), pk=pk)
+    form = _plan_form(request.POST or None, plan.elder, plan)
+    end_form = f.PlanEndForm(initial={"last_day": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = catalogue.update_plan(plan, form.to_data(plan.elder_id), actor=request.user)
+        except services.InvalidOrder as exc:
+            f.apply_errors(form, exc)
+        else:
+            messages.success(request, _("The care plan was changed; its waiting orders after today were "
+                                        "cancelled and %(n)s new ones made.") % {"n": len(made)})
+            return redirect("services:plans")
+    return render(request, "services/plan_new.html", {"elder": plan.elder, "form": form, "plan": plan,
+                                                       "end_form": end_form})
+
+
+@login_required
+@require_POST
+def plan_end(request, pk: int):
+    plan = get_object_or_404(catalogue.plans_for(request.user).select_related("elder", "item"), pk=pk)
+    end_form = f.PlanEndForm(request.POST)
+    if end_form.is_valid():
+        try:
+            cancelled = catalogue.end_plan(plan, end_form.cleaned_data["last_day"],
+                                           end_form.cleaned_data["reason"], actor=request.user)
+        except services.InvalidOrder as exc:
+            f.apply_errors(end_form, exc)
+        else:
+            messages.success(request, _("The care plan ends after %(day)s; %(n)s orders after that day "
+                                        "were cancelled.") % {"day": plan.ends_on, "n": cancelled})
+            return redirect("services:plans")
+    return render(request, "services/plan_new.html", {
+        "elder": plan.elder, "form": _plan_form(None, plan.elder, plan), "plan": plan,
+        "end_form": end_form}, status=400)
+
+
+@login_required
 @require_POST
 def plan_generate(request, pk: int):
-    plan = get_object_or_404(CarePlan.objects.filter(
-        elder__in=Elder.objects.restrict(request.user, Action.ORDER_SERVICES).values("pk")), pk=pk)
+    plan = get_object_or_404(catalogue.plans_for(request.user), pk=pk)
     try:
-        made = catalogue.generate_plan_orders(plan, until=timezone.localdate() + dt.timedelta(days=28),
+        made = catalogue.generate_plan_orders(plan, until=timezone.localdate() + catalogue.PLAN_HORIZON,
                                               actor=request.user)
         messages.success(request, _("%(n)s orders were made.") % {"n": len(made)})
     except services.InvalidOrder as exc:

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.dates import WEEKDAYS_ABBR
 
 from yiyang.core import scoping
 from yiyang.core.choices import Action
@@ -27,3 +28,9 @@ def services_tabs(user) -> dict:
 @register.filter
 def stars(score) -> str:
     return "★" * int(score or 0) + "☆" * (5 - int(score or 0))
+
+
+@register.filter
+def plan_days(plan) -> str:
+    """A plan's week days by name (Monday is 0), e.g. 星期二 星期四."""
+    return " ".join(str(WEEKDAYS_ABBR[day]) for day in plan.weekdays)
