@@ -63,6 +63,8 @@ def test_the_provider_adds_a_caregiver_with_a_certificate(page, county, url, sho
     form.locator("#id_certificate_expires").fill((timezone.localdate() + dt.timedelta(days=300)).isoformat())
     page.get_by_test_id("add-caregiver").click()
     expect(page.get_by_test_id("caregivers")).to_contain_text("郑护理")
+    expect(page.get_by_test_id("caregiver-row").filter(has_text="郑护理").get_by_test_id(
+        "caregiver-phone")).to_have_text("139****5678")  # personal data: masked
     assert Caregiver.objects.get(name="郑护理").certificates.count() == 1
     shot("svc-admin-03-caregivers")
 

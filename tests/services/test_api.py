@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.fixtures import api_fixture  # noqa: F401
 from tests.services.helpers import NEAR, last_month_day, world_fixture  # noqa: F401
 from yiyang.services import notify
+from yiyang.services.models import Caregiver
 
 
 def _window(days=1):
@@ -93,10 +94,17 @@ def test_catalogue_schemes_plans_and_settlement_through_the_api(world, api):
     assert scheme["entitled"] == 1
     balance = admin.get(f"/services/elders/{world.elders['b1'].pk}/balance").json()
     assert balance[0]["remaining"] == "4.00" or float(balance[0]["remaining"]) == 4
-    cg = provider.post("/services/caregivers", {"name": "郑护理", "skills": ["bathing"]}).json()
+    refused = provider.post("/services/caregivers", {"name": "郑护理", "phone": "12345",
+                                                     "skills": ["bathing"]})
+    assert refused.status_code == 400 and "phone" in refused.json()["errors"]
+    cg = provider.post("/services/caregivers", {"name": "郑护理", "phone": "139 1234 5678",
+                                                "skills": ["bathing"]}).json()
     assert provider.post(f"/services/caregivers/{cg['id']}/certificates",
                          {"name": "健康证", "expires_on": "2099-01-01"}).status_code == 201
-    assert len(provider.get("/services/caregivers").json()) == 3
+    listed = {c["name"]: c for c in provider.get("/services/caregivers").json()}
+    assert len(listed) == 3 and listed["郑护理"]["phone_masked"] == "139****5678"
+    assert Caregiver.objects.get(pk=cg["id"]).phone == "13912345678"  # sealed, not stored in clear
+    assert "13912345678" not in str(Caregiver.objects.filter(pk=cg["id"]).values().get())
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     plan = admin.post("/services/plans", {
         "elder": world.elders["b1"].pk, "provider": world.county.provider.pk, "item": world.bath.pk,

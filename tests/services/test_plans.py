@@ -99,5 +99,6 @@ def test_plans_are_listed_changed_and_ended_through_the_api(world, api):
     assert changed.json()["plan"]["start_time"] == "15:00:00"
     assert other.post(f"/services/plans/{plan.pk}/end", {"last_day": TOMORROW.isoformat(),
                                                          "reason": "x"}).status_code == 404
-    ended = town.post(f"/services/plans/{plan.pk}/end", {"last_day": TOMORROW.isoformat(), "reason": "入住养老院"})
+    ended = town.post(f"/services/plans/{plan.pk}/end",
+                      {"last_day": TOMORROW.isoformat(), "reason": "入住养老院"})
     assert ended.status_code == 200 and ended.json()["cancelled"] == 3

@@ -211,6 +211,7 @@ class CaregiverOut(Schema):
     id: int
     provider: int
     name: str
+    phone_masked: str
     skills: list[str]
     home_address: str
     active: bool
@@ -378,7 +379,8 @@ def set_offer(request, item_id: int, payload: OfferIn):
 @router.get("/caregivers", response=list[CaregiverOut])
 def list_caregivers(request):
     rows = catalogue.caregivers_for(request.auth).prefetch_related("certificates")
-    return [{"id": c.pk, "provider": c.provider_id, "name": c.name, "skills": c.skills,
+    return [{"id": c.pk, "provider": c.provider_id, "name": c.name, "phone_masked": c.phone_masked,
+             "skills": c.skills,
              "home_address": c.home_address, "active": c.active,
              "certificates": [{"id": x.pk, "name": x.name, "number": x.number, "expires_on": x.expires_on}
                               for x in c.certificates.all()]} for c in rows]

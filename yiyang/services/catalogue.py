@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,7 @@ from yiyang.core.choices import Action, AuditAction, OrganisationKind
 from yiyang.core.models import Organisation, Region
 from yiyang.elders.categories import aged_at_least
 from yiyang.elders.choices import ElderStatus
+from yiyang.elders.forms import validate_phone
 from yiyang.elders.models import Elder
 from yiyang.services import geo
 from yiyang.services.choices import Category, Channel, OrderStatus, Skill
@@ -140,7 +142,11 @@ def add_caregiver(data: CaregiverData, *, actor, user=None) -> Caregiver:
     if not actor.organisation_id:
         raise Http404
     _check_caregiver(data)
-    caregiver = Caregiver.objects.create(provider_id=actor.organisation_id, user=user, **asdict(data))
+    fields = asdict(data)
+    phone = fields.pop("phone")
+    caregiver = Caregiver(provider_id=actor.organisation_id, user=user, **fields)
+    caregiver.set_phone(phone)
+    caregiver.save()
     audit.record(AuditAction.CREATE, actor=actor, obj=caregiver, detail=f"caregiver {data.name}")
     return caregiver
 
@@ -148,6 +154,10 @@ def add_caregiver(data: CaregiverData, *, actor, user=None) -> Caregiver:
 def _check_caregiver(data: CaregiverData) -> None:
     if not data.name.strip():
         raise InvalidOrder({"name": [_("Give the caregiver's name.")]})
+    try:
+        data.phone = validate_phone(data.phone)
+    except ValidationError as exc:
+        raise InvalidOrder({"phone": exc.messages}) from exc
     if any(s not in Skill.values for s in data.skills):
         raise InvalidOrder({"skills": [_("Unknown skill.")]})
     if (data.home_lat is None) != (data.home_lng is None) or (

@@ -128,10 +128,10 @@ def _caregivers(providers, county, rng) -> None:
             if n == 0:
                 user = demo_user if demo_user and demo_user.organisation_id == provider.pk else None
                 user = user or _login(f"caregiver{i + 1}", name, provider, county, DEMO_PASSWORD)
-            caregiver = Caregiver.objects.create(
-                provider=provider, user=user, name=user.full_name if user else name,
-                phone=f"139{rng.randrange(10**8):08d}", skills=list(Skill.values),
-                home_address=f"服务站{n + 1}号宿舍")
+            caregiver = Caregiver(provider=provider, user=user, name=user.full_name if user else name,
+                                  skills=list(Skill.values), home_address=f"服务站{n + 1}号宿舍")
+            caregiver.set_phone(f"139{rng.randrange(10**8):08d}")
+            caregiver.save()
             expires = valid if n != 5 else timezone.localdate() - dt.timedelta(days=20)
             Certificate.objects.create(caregiver=caregiver, name="养老护理员职业技能等级证书",
                                        number=f"YL{rng.randrange(10**8):08d}", expires_on=expires)

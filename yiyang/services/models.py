@@ -16,8 +16,10 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core import crypto
 from yiyang.core.models import BaseModel, Organisation, Region
 from yiyang.elders.models import Elder
+from yiyang.lib import masking
 from yiyang.services.choices import (
     Category,
     Channel,
@@ -120,7 +122,9 @@ class Caregiver(BaseModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                 related_name="caregiver", verbose_name=_("login"))
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Personal data like an elder's phone: sealed, shown masked.
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     skills = models.JSONField(_("skills"), default=list, blank=True)
     home_lat = models.FloatField(_("home base latitude"), null=True, blank=True)
     home_lng = models.FloatField(_("home base longitude"), null=True, blank=True)
@@ -134,6 +138,14 @@ class Caregiver(BaseModel):
 
     def __str__(self):
         return self.name
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_enc = crypto.seal(phone) if phone else ""
+        self.phone_masked = masking.mask_phone(phone) if phone else ""
+
+    @property
+    def phone(self) -> str:
+        return crypto.unseal(self.phone_enc) if self.phone_enc else ""
 
 
 class Certificate(BaseModel):
