@@ -1,12 +1,14 @@
-"""Background jobs of the dashboard: the statistical reports (yiyang.jobs)."""
+"""Background jobs of the dashboard: the statistical reports and the nightly monthly
+snapshot (yiyang.jobs)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from yiyang.core.models import Region
-from yiyang.dashboard import periods, reports
+from yiyang.dashboard import periods, reports, services
 from yiyang.dashboard.constants import REPORT_JOB, ReportFormat, ReportKind
+from yiyang.jobs.daily import daily
 from yiyang.jobs.registry import handler
 from yiyang.jobs.services import JobError
 
@@ -35,3 +37,8 @@ def build_report(ctx) -> dict:
     ctx.save_output(f"{title}.{params['format']}", render(tables, title))
     return {"title": title, "tables": len(tables), "region": region.code,
             "generated": timezone.now().isoformat()}
+
+
+@daily("dashboard_snapshot")
+def snapshot(day) -> str:
+    return services.take_all_snapshots(day)

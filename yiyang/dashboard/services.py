@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiyang.core import audit
-from yiyang.core.choices import AuditAction
+from yiyang.core.choices import AuditAction, RegionLevel
 from yiyang.core.models import Region
 from yiyang.dashboard import queries
 from yiyang.dashboard.constants import REPORT_JOB
@@ -61,6 +61,14 @@ def take_snapshot(region: Region, day: dt.date | None = None) -> list[MonthlySna
             region=target, month=month, defaults={"as_of": day, "figures": kept})
         saved.append(row)
     return saved
+
+
+def take_all_snapshots(day: dt.date) -> str:
+    """This month's snapshot of every county and town (and their children); run daily."""
+    taken = 0
+    for region in Region.objects.filter(level__lte=RegionLevel.TOWN).order_by("code"):
+        taken += len(take_snapshot(region, day))
+    return f"Recorded {taken} snapshots for {day:%Y-%m}."
 
 
 def submit_report(region: Region, period: Period, *, kind: str, fmt: str, months: int, actor):

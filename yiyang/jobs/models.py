@@ -53,3 +53,15 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class DailyRun(models.Model):
+    """The last local day a daily routine ran (yiyang.jobs.daily): claimed with one
+    UPDATE so that two workers never run it twice on one day."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    last_day = models.DateField(null=True)
+    last_result = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return f"{self.name} {self.last_day}"

@@ -1,8 +1,12 @@
-"""`yiyang worker`: runs queued background jobs (django-tasks-db's db_worker)."""
+"""`yiyang worker`: runs queued background jobs (django-tasks-db's db_worker) and, beside
+them, the daily routines (yiyang/jobs/daily.py)."""
+
+import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from yiyang.jobs import daily
 from yiyang.jobs.services import recover_interrupted
 
 
@@ -17,4 +21,10 @@ class Command(BaseCommand):
         if interrupted := recover_interrupted():
             self.stderr.write(f"{interrupted} interrupted job(s) marked failed; they can be run again")
         argv = ["--interval", str(interval), "--no-startup-delay", "--queue-name", "*"]
-        call_command("db_worker", *argv, *(["--batch"] if batch else []))
+        stop = threading.Event()
+        if not batch:
+            daily.start_thread(stop)
+        try:
+            call_command("db_worker", *argv, *(["--batch"] if batch else []))
+        finally:
+            stop.set()
