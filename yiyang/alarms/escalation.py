@@ -1,9 +1,15 @@
-"""The escalation ladder: timers in the database, steps run by the ticker.
+"""The escalation ladder: timers in the database, steps run by the ticker in batches.
 
 While nobody has acknowledged an alarm: after ack_target_s the supervisor and the
 community worker are notified, after neighbours_after_s the elder's mutual-aid
 neighbours (邻里互助), after family_after_s the family, each in their set order. An
 acknowledgement stops the ladder: the operator then dispatches help by hand.
+
+Due steps are claimed many at a time with one `UPDATE … RETURNING` (on PostgreSQL
+over `SELECT … FOR UPDATE SKIP LOCKED`), in the same transaction as their work, which
+is a handful of statements for the whole batch: a crash leaves them all due, and two
+runners never claim one step. A batch that fails is rolled back and its steps run
+one by one, each in its own savepoint, so one bad step does not hold back the others.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from asgiref.sync import async_to_sync
+from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,13 +31,18 @@ from yiyang.alarms import conf, events
 from yiyang.alarms.choices import ActivityKind, AlarmStatus, NotificationStatus, RecipientKind
 from yiyang.alarms.gateway import GatewayError, Message, gateway
 from yiyang.alarms.models import Alarm, AlarmActivity, EscalationLadder, EscalationTimer, Notification
+from yiyang.core import crypto
 from yiyang.core.choices import Role
 from yiyang.core.models import User
 from yiyang.elders.choices import Relation
+from yiyang.elders.models import EmergencyContact
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LAST_STEP = 3
+CACHE_S = 60
+VERSION_CHECK_S = 2
+RETRY_AFTER = dt.timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -38,14 +51,36 @@ class Ladder:
     neighbours_after_s: int
     family_after_s: int
     supervisor_name: str = ""
-    supervisor_phone: str = ""
+    supervisor_phone_enc: str = ""
+    supervisor_phone_masked: str = ""
+    region_code: str = ""  # whose ladder it is; "" for the defaults
 
     def due_after(self, step: int) -> int:
         return {1: self.ack_target_s, 2: self.neighbours_after_s, 3: self.family_after_s}[step]
 
+    @property
+    def supervisor_phone(self) -> str:
+        return crypto.unseal(self.supervisor_phone_enc)
 
-DEFAULT = Ladder(conf.ACK_TARGET_S, conf.ESCALATE_NEIGHBOURS_S, conf.ESCALATE_FAMILY_S)
+
+@dataclass(frozen=True)
+class Person:
+    """Someone to notify, with the phone still sealed (copied, never decrypted here)."""
+
+    kind: str
+    name: str
+    phone_enc: str = ""
+    phone_masked: str = ""
+
+
+def default_ladder() -> Ladder:
+    return Ladder(conf.ACK_TARGET_S, conf.ESCALATE_NEIGHBOURS_S, conf.ESCALATE_FAMILY_S)
+
+
+DEFAULT = default_ladder()
 _ladders: dict[str, tuple[float, Ladder]] = {}
+_workers: dict[str, tuple[float, list[Person]]] = {}
+_version: dict[str, object] = {"checked": 0.0, "value": None}
 
 
 def ancestor_codes(code: str) -> list[str]:
@@ -53,23 +88,43 @@ def ancestor_codes(code: str) -> list[str]:
     return [code[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)]
 
 
+def ladder_of(row: EscalationLadder | None) -> Ladder:
+    if row is None:
+        return DEFAULT
+    return Ladder(row.ack_target_s, row.neighbours_after_s, row.family_after_s, row.supervisor_name,
+                  row.supervisor_phone_enc, row.supervisor_phone_masked, row.region_id)
+
+
 def ladder_for(region_code: str) -> Ladder:
+    """The ladder that applies to a region: its own, else its nearest ancestor's, else
+    the defaults. Cached per process; a change anywhere is noticed within
+    VERSION_CHECK_S by one small query (so alarms opened after it use it)."""
+    _check_version()
     hit = _ladders.get(region_code)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
     rows = {row.region_id: row for row in EscalationLadder.objects.filter(
         region_id__in=ancestor_codes(region_code))}
-    row = next((rows[c] for c in ancestor_codes(region_code) if c in rows), None)
-    ladder = DEFAULT if row is None else Ladder(
-        row.ack_target_s, row.neighbours_after_s, row.family_after_s, row.supervisor_name,
-        row.supervisor_phone)
-    _ladders[region_code] = (time.monotonic() + 60, ladder)
+    ladder = ladder_of(next((rows[c] for c in ancestor_codes(region_code) if c in rows), None))
+    _ladders[region_code] = (time.monotonic() + CACHE_S, ladder)
     return ladder
+
+
+def _check_version() -> None:
+    now = time.monotonic()
+    if now - _version["checked"] < VERSION_CHECK_S:
+        return
+    _version["checked"] = now
+    value = tuple(EscalationLadder.objects.aggregate(n=Count("id"), at=Max("last_updated")).values())
+    if value != _version["value"]:
+        _version["value"] = value
+        _ladders.clear()
 
 
 def forget_ladders() -> None:
     _ladders.clear()
     _workers.clear()
+    _version.update(checked=0.0, value=None)
 
 
 def start(alarm: Alarm) -> None:
@@ -80,11 +135,90 @@ def start(alarm: Alarm) -> None:
 
 # --- running due steps --------------------------------------------------------------
 def run_due(now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Run up to `limit` due steps in one transaction (one commit), each in its own
-    savepoint: a step that fails stays due and does not hold back the others."""
+    """Claim up to `limit` due steps and run them as one batch (one transaction);
+    returns how many steps ran (timers of alarms acknowledged meanwhile are claimed
+    and dropped, and not counted)."""
     now = now or timezone.now()
+    while True:
+        try:
+            with transaction.atomic():
+                claimed = claim_due(now, limit)
+                ran = run_batch(claimed, now) if claimed else 0
+        except Exception:
+            log.exception("a batch of escalation steps failed; running them one by one")
+            return run_one_by_one(now, limit)
+        if ran or len(claimed) < limit:  # a full batch of dropped timers: more may be due
+            return ran
+
+
+_CLAIM = ("UPDATE alarms_escalationtimer SET done_at = %s WHERE done_at IS NULL AND id IN ("
+          "SELECT id FROM alarms_escalationtimer WHERE done_at IS NULL AND due_at <= %s "
+          "ORDER BY due_at, id LIMIT %s{lock}) RETURNING id, alarm_id, step")
+
+
+def claim_due(now: dt.datetime, limit: int) -> list[tuple[int, int, int]]:
+    """Mark up to `limit` due timers done in one statement and return (id, alarm, step).
+    Inside the caller's transaction: if its work fails, the timers are due again.
+    PostgreSQL skips timers another runner has locked; SQLite has one writer at a time."""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM.format(lock=lock), [at, at, limit])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def run_batch(claimed: list[tuple[int, int, int]], now: dt.datetime) -> int:
+    """The work of many claimed steps: a few statements for the whole batch."""
+    steps = {alarm_id: step for _, alarm_id, step in claimed}
+    alarms = list(Alarm.objects.select_for_update(of=("self",))
+                  .select_related("elder", "region", "acknowledged_by")
+                  .filter(pk__in=steps, status=AlarmStatus.OPEN).order_by("id"))
+    if not alarms:
+        return 0
+    contacts = _contacts([a.elder_id for a in alarms if steps[a.pk] > 1])
+    notes, activities, timers = [], [], []
+    for alarm in alarms:
+        step = steps[alarm.pk]
+        ladder = ladder_for(alarm.region_id)
+        people = _recipients(alarm, step, ladder, contacts)
+        notes += [_note(alarm.pk, person) for person in people]
+        activities.append(AlarmActivity(alarm_id=alarm.pk, at=now, kind=ActivityKind.ESCALATED,
+                                        detail=_step_detail(step, [p.name for p in people])))
+        if step < LAST_STEP:
+            timers.append(EscalationTimer(alarm_id=alarm.pk, step=step + 1, due_at=alarm.raised_at
+                                          + dt.timedelta(seconds=ladder.due_after(step + 1))))
+    Notification.objects.bulk_create(notes)
+    AlarmActivity.objects.bulk_create(activities)
+    EscalationTimer.objects.bulk_create(timers, ignore_conflicts=True)
+    _mark_escalated(alarms, steps, activities, now)
+    _after_commit([n.pk for n in notes], [events.summary(a) for a in alarms])
+    return len(alarms)
+
+
+def _mark_escalated(alarms: list[Alarm], steps: dict, activities: list[AlarmActivity],
+                    now: dt.datetime) -> None:
+    at = connection.ops.adapt_datetimefield_value(now)
+    rows = []
+    for alarm, activity in zip(alarms, activities, strict=True):
+        alarm.escalation_step, alarm.seq = steps[alarm.pk], activity.pk
+        rows.append((alarm.escalation_step, alarm.seq, at, alarm.pk))
+    with connection.cursor() as cursor:
+        cursor.executemany("UPDATE alarms_alarm SET escalation_step = %s, seq = %s, last_updated = %s "
+                           "WHERE id = %s", rows)
+
+
+def _after_commit(note_ids: list[int], payloads: list) -> None:
+    """One push per county for the whole batch, then the outbox."""
+    if payloads:
+        transaction.on_commit(lambda: async_to_sync(events.push_many)(payloads))
+    if note_ids:
+        transaction.on_commit(lambda: send_pending(ids=note_ids, limit=len(note_ids)))
+
+
+def run_one_by_one(now: dt.datetime, limit: int) -> int:
+    """The slow path after a failed batch: each step in its own savepoint."""
     due = list(EscalationTimer.objects.filter(done_at__isnull=True, due_at__lte=now)
-               .order_by("due_at").values_list("id", flat=True)[:limit])
+               .order_by("due_at", "id").values_list("id", flat=True)[:limit])
     done = 0
     with transaction.atomic():
         for timer_id in due:
@@ -96,71 +230,75 @@ def run_due(now: dt.datetime | None = None, limit: int = 200) -> int:
 
 
 def run_timer(timer_id: int, now: dt.datetime) -> bool:
-    """Claim a due timer and run its step, in one transaction (a crash leaves it due)."""
+    """Claim one due timer and run its step, in one transaction (a crash leaves it due)."""
     with transaction.atomic():
         if EscalationTimer.objects.filter(pk=timer_id, done_at__isnull=True).update(done_at=now) != 1:
             return False
         timer = EscalationTimer.objects.get(pk=timer_id)
-        alarm = (Alarm.objects.select_for_update(of=("self",))
-                 .select_related("elder", "region", "acknowledged_by").get(pk=timer.alarm_id))
-        if alarm.status != AlarmStatus.OPEN:
-            return False
-        _escalate(alarm, timer.step, now)
-    return True
+        return run_batch([(timer.pk, timer.alarm_id, timer.step)], now) == 1
 
 
-def _escalate(alarm: Alarm, step: int, now: dt.datetime) -> None:
-    ladder = ladder_for(alarm.region_id)
-    names = [n.name for n in notify(alarm, recipients(alarm, step, ladder))]
-    detail = _("Step %(step)s: %(names)s") % {
-        "step": step, "names": "、".join(names) or _("nobody to notify")}
-    activity = AlarmActivity.objects.create(alarm=alarm, at=now, kind=ActivityKind.ESCALATED, detail=detail)
-    alarm.escalation_step, alarm.seq = step, activity.pk
-    alarm.save(update_fields=["escalation_step", "seq", "last_updated"])
-    if step < LAST_STEP:
-        EscalationTimer.objects.create(
-            alarm=alarm, step=step + 1,
-            due_at=alarm.raised_at + dt.timedelta(seconds=ladder.due_after(step + 1)))
-    events.publish_on_commit(events.summary(alarm))
+def _step_detail(step: int, names: list[str]) -> str:
+    return (_("Step %(step)s: %(names)s") % {
+        "step": step, "names": "、".join(names) or _("nobody to notify")})[:500]
 
 
-def recipients(alarm: Alarm, step: int, ladder: Ladder) -> list[tuple[str, str, str]]:
-    """(kind, name, phone) to notify at a step of the ladder."""
+def _recipients(alarm: Alarm, step: int, ladder: Ladder, contacts: dict[int, list]) -> list[Person]:
     if step == 1:
-        people = [(RecipientKind.SUPERVISOR, ladder.supervisor_name, ladder.supervisor_phone)] \
-            if ladder.supervisor_name else []
-        return people + [(RecipientKind.WORKER, str(u), "") for u in community_workers(alarm.region_id)]
-    contacts = alarm.elder.contacts.order_by("position", "id")
-    if step == 2:
-        contacts = contacts.filter(relation=Relation.NEIGHBOUR)
-        kind = RecipientKind.NEIGHBOUR
-    else:
-        contacts = contacts.exclude(relation=Relation.NEIGHBOUR)
-        kind = RecipientKind.FAMILY
-    return [(kind, c.name, c.phone) for c in contacts]
+        supervisor = [Person(RecipientKind.SUPERVISOR, ladder.supervisor_name, ladder.supervisor_phone_enc,
+                             ladder.supervisor_phone_masked)] if ladder.supervisor_name else []
+        return supervisor + community_workers(alarm.region_id)
+    neighbours = step == 2
+    kind = RecipientKind.NEIGHBOUR if neighbours else RecipientKind.FAMILY
+    return [Person(kind, name, enc, masked)
+            for name, relation, enc, masked in contacts.get(alarm.elder_id, ())
+            if (relation == Relation.NEIGHBOUR) == neighbours]
 
 
-_workers: dict[str, tuple[float, list]] = {}
+def recipients(alarm: Alarm, step: int, ladder: Ladder) -> list[Person]:
+    """Who is notified at a step of the ladder (for one alarm)."""
+    return _recipients(alarm, step, ladder, _contacts([alarm.elder_id]))
 
 
-def community_workers(region_code: str) -> list[User]:
-    """The village's workers, else the town's (cached for a minute)."""
+def _contacts(elder_ids: list[int]) -> dict[int, list]:
+    """Each elder's contacts in their set order, in one query."""
+    found: dict[int, list] = {}
+    if not elder_ids:
+        return found
+    rows = (EmergencyContact.objects.filter(elder_id__in=set(elder_ids))
+            .order_by("elder_id", "position", "id")
+            .values_list("elder_id", "name", "relation", "phone_enc", "phone_masked"))
+    for elder_id, *contact in rows:
+        found.setdefault(elder_id, []).append(contact)
+    return found
+
+
+def community_workers(region_code: str) -> list[Person]:
+    """The village's workers, else the town's, with their phones (cached for a minute)."""
     hit = _workers.get(region_code)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    workers = _community_workers(region_code)
-    _workers[region_code] = (time.monotonic() + 60, workers)
+    workers = [Person(RecipientKind.WORKER, str(u), u.phone_enc, u.phone_masked)
+               for u in _community_workers(region_code)]
+    _workers[region_code] = (time.monotonic() + CACHE_S, workers)
     return workers
 
 
 def _community_workers(region_code: str) -> list[User]:
     village = list(User.objects.filter(role=Role.VILLAGE_WORKER, scope_region_id=region_code,
-                                       is_active=True))
+                                       is_active=True).order_by("id"))
     return village or list(User.objects.filter(
-        role=Role.TOWN_WORKER, scope_region_id=region_code[:9] + "000", is_active=True))
+        role=Role.TOWN_WORKER, scope_region_id=region_code[:9] + "000", is_active=True).order_by("id"))
+
+
+def _note(alarm_id: int, person: Person) -> Notification:
+    return Notification(alarm_id=alarm_id, kind=person.kind, name=person.name[:60],
+                        phone_enc=person.phone_enc, phone_masked=person.phone_masked,
+                        token=secrets.token_urlsafe(32))
 
 
 def notify(alarm: Alarm, people: list[tuple[str, str, str]]) -> list[Notification]:
+    """Notifications to (kind, name, phone) written now, sent after commit."""
     created = []
     for kind, name, phone in people:
         note = Notification(alarm=alarm, kind=kind, name=name[:60], token=secrets.token_urlsafe(32))
@@ -189,32 +327,51 @@ def text_of(note: Notification) -> str:
         }
 
 
+_CLAIM_SEND = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id IN ("
+               "SELECT id FROM alarms_notification WHERE status = %s{ids} ORDER BY id LIMIT %s{lock}) "
+               "RETURNING id")
+
+
 def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
-    """Send notifications waiting in the outbox; each attempt is claimed first, so
-    two runners never send the same attempt."""
-    qs = Notification.objects.filter(status=NotificationStatus.PENDING)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    sent = 0
-    for note in qs.select_related("alarm", "alarm__elder", "alarm__region").order_by("id")[:limit]:
-        sent += _send_one(note)
-    return sent
-
-
-def _send_one(note: Notification) -> bool:
-    claimed = Notification.objects.filter(pk=note.pk, status=NotificationStatus.PENDING,
-                                          attempts=note.attempts).update(attempts=note.attempts + 1)
+    """Send notifications waiting in the outbox. Each attempt is claimed first (all of
+    them in one statement), so two runners never send the same attempt; the results
+    are written back in one statement per outcome."""
+    claimed = _claim_sends(ids, limit)
     if not claimed:
-        return False
-    message = Message(to=note.phone, name=note.name, kind=note.kind, text=text_of(note),
-                      link=response_link(note), alarm=note.alarm_id)
-    try:
-        gateway().send(message)
-    except GatewayError as exc:
-        failed = note.attempts + 1 >= MAX_ATTEMPTS
-        status = NotificationStatus.FAILED if failed else NotificationStatus.PENDING
-        Notification.objects.filter(pk=note.pk).update(status=status, error=str(exc)[:200])
-        return False
-    Notification.objects.filter(pk=note.pk).update(status=NotificationStatus.SENT, sent_at=timezone.now(),
-                                                   error="")
-    return True
+        return 0
+    notes = list(Notification.objects.filter(pk__in=claimed).select_related(
+        "alarm", "alarm__elder", "alarm__region").order_by("id"))
+    sent, failed = [], []
+    backend = gateway()
+    for note in notes:
+        message = Message(to=note.phone, name=note.name, kind=note.kind, text=text_of(note),
+                          link=response_link(note), alarm=note.alarm_id)
+        try:
+            backend.send(message)
+            sent.append(note.pk)
+        except GatewayError as exc:
+            failed.append((note, str(exc)[:200]))
+    Notification.objects.filter(pk__in=sent).update(status=NotificationStatus.SENT, sent_at=timezone.now(),
+                                                    error="")
+    for note, error in failed:
+        gave_up = note.attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=note.pk).update(
+            status=NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING, error=error)
+    return len(sent)
+
+
+def _claim_sends(ids: list[int] | None, limit: int) -> list[int]:
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    params: list = [NotificationStatus.PENDING, NotificationStatus.PENDING]
+    if ids is None:
+        # Retries only: a fresh notification is being sent after its step's commit.
+        where_ids = " AND created < %s"
+        params.append(connection.ops.adapt_datetimefield_value(timezone.now() - RETRY_AFTER))
+    elif not ids:
+        return []
+    else:
+        where_ids = " AND id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+        params += list(ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SEND.format(ids=where_ids, lock=lock), [*params, limit])
+        return [row[0] for row in cursor.fetchall()]

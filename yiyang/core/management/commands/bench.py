@@ -26,6 +26,7 @@ BENCHES = {
     "dashboard": "bench.dashboard",
     "services": "bench.services",
     "alarms": "bench.alarms",
+    "escalation": "bench.escalation",
 }
 
 
