@@ -10,11 +10,12 @@ from asgiref.sync import async_to_sync
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from yiyang.alarms import events, intake, queries, services
+from yiyang.alarms import events, intake, ladders, queries, services
 from yiyang.alarms.choices import Outcome
+from yiyang.alarms.forms import LadderForm, ladder_data
 from yiyang.alarms.models import Alarm, Device
 from yiyang.core import scoping
 from yiyang.core.api import InvalidInput
@@ -118,6 +119,92 @@ def alarm_figures(request, start: dt.date | None = None, end: dt.date | None = N
     end = end or today + dt.timedelta(days=1)
     return queries.figures(Alarm.objects.restrict(user, action), Device.objects.restrict(user, action),
                            start, end)
+
+
+class LadderOut(Schema):
+    region: str
+    region_name: str
+    own: bool
+    source: str | None
+    ack_target_s: int
+    neighbours_after_s: int
+    family_after_s: int
+    supervisor_name: str
+    supervisor_phone: str
+
+
+class LadderIn(Schema):
+    ack_target_s: int
+    neighbours_after_s: int
+    family_after_s: int
+    supervisor_name: str = ""
+    supervisor_phone: str = ""
+
+
+class LadderCreate(LadderIn):
+    region: str
+
+
+def _ladder_out(item: ladders.Applied) -> dict:
+    ladder = item.ladder
+    return {"region": item.region.code, "region_name": item.region.name, "own": item.own is not None,
+            "source": item.source.code if item.source else None, "ack_target_s": ladder.ack_target_s,
+            "neighbours_after_s": ladder.neighbours_after_s, "family_after_s": ladder.family_after_s,
+            "supervisor_name": ladder.supervisor_name, "supervisor_phone": ladder.supervisor_phone_masked}
+
+
+def _ladder_data(user, code: str, payload: LadderIn) -> ladders.LadderData:
+    """The page's form validates API input too (one set of rules and messages)."""
+    current = ladders.applied(ladders.region_for(user, code))
+    form = LadderForm(payload.dict(), has_phone=bool(current.own and current.own.supervisor_phone_enc))
+    if not form.is_valid():
+        raise InvalidInput({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+    return ladder_data(form)
+
+
+@router.get("/alarms/ladders", response=list[LadderOut])
+def list_ladders(request, parent: str | None = None):
+    """The ladder in force for a region (default: your scope's root) and each region
+    below it: their own, or inherited (`source` is the region whose ladder applies;
+    null: the defaults)."""
+    region = ladders.region_for(request.auth, parent or request.auth.scope_region_id)
+    current = ladders.applied(region)
+    children = list(scoping.visible_regions(request.auth).children_of(region))
+    return [_ladder_out(current)] + [_ladder_out(i) for i in ladders.applied_to_children(
+        region, current, children)]
+
+
+@router.get("/alarms/ladders/{code}", response=LadderOut)
+def get_ladder(request, code: str):
+    return _ladder_out(ladders.applied(ladders.region_for(request.auth, code)))
+
+
+@router.post("/alarms/ladders", response={201: LadderOut})
+def create_ladder(request, payload: LadderCreate):
+    """Give a region (that inherits) its own ladder; 409 if it has one (use PUT)."""
+    ladders.require_edit(request.auth)
+    region = ladders.region_for(request.auth, payload.region)
+    if ladders.applied(region).own is not None:
+        raise HttpError(409, "This region has its own ladder already; change it with PUT.")
+    ladders.save_ladder(region.code, _ladder_data(request.auth, region.code, payload), actor=request.auth)
+    return Status(201, _ladder_out(ladders.applied(region)))
+
+
+@router.put("/alarms/ladders/{code}", response=LadderOut)
+def update_ladder(request, code: str, payload: LadderIn):
+    """Change a region's own ladder (404 if it only inherits one: create it with POST).
+    An empty supervisor_phone keeps the stored number; no supervisor_name removes both."""
+    ladders.require_edit(request.auth)
+    if ladders.applied(ladders.region_for(request.auth, code)).own is None:
+        raise HttpError(404, "This region has no ladder of its own.")
+    ladders.save_ladder(code, _ladder_data(request.auth, code, payload), actor=request.auth)
+    return _ladder_out(ladders.applied(ladders.region_for(request.auth, code)))
+
+
+@router.delete("/alarms/ladders/{code}", response=LadderOut)
+def delete_ladder(request, code: str):
+    """Delete a region's own ladder; answers with the ladder that applies now."""
+    return _ladder_out(ladders.delete_ladder(code, actor=request.auth))
 
 
 @router.get("/alarms/{pk}", response=AlarmOut)

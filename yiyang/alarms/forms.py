@@ -167,3 +167,68 @@ class DeviceImportForm(forms.Form):
         except ValueError:
             fail("installed_on", _("a date like 2026-03-01"))
             return None
+
+
+# --- escalation ladders ----------------------------------------------------------------------
+MAX_STEP_S = 24 * 3600
+
+
+class LadderForm(StyledForm):
+    """A region's ladder; the API validates through this form too."""
+
+    ack_target_s = forms.IntegerField(
+        label=gettext_lazy("Operator acknowledges within (s)"), min_value=1, max_value=MAX_STEP_S,
+        help_text=gettext_lazy("Then the supervisor and the community worker are notified."))
+    neighbours_after_s = forms.IntegerField(
+        label=gettext_lazy("Neighbours notified after (s)"), min_value=1, max_value=MAX_STEP_S,
+        help_text=gettext_lazy("Seconds after the alarm arrived, if still unacknowledged."))
+    family_after_s = forms.IntegerField(
+        label=gettext_lazy("Family notified after (s)"), min_value=1, max_value=MAX_STEP_S,
+        help_text=gettext_lazy("Seconds after the alarm arrived, if still unacknowledged."))
+    supervisor_name = forms.CharField(label=gettext_lazy("Supervisor"), max_length=50, required=False)
+    supervisor_phone = forms.CharField(
+        label=gettext_lazy("Supervisor's phone"), max_length=20, required=False,
+        help_text=gettext_lazy("Leave empty to keep the stored number."))
+
+    def __init__(self, *args, has_phone: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_phone = has_phone
+
+    def clean_supervisor_phone(self):
+        phone = (self.cleaned_data.get("supervisor_phone") or "").strip()
+        return validate_phone(phone) if phone else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        ack, neighbours, family = (cleaned.get(f) for f in ("ack_target_s", "neighbours_after_s",
+                                                             "family_after_s"))
+        if ack and neighbours and neighbours < ack:
+            self.add_error("neighbours_after_s", _(
+                "Neighbours come after the supervisor: at least %(s)s s (the acknowledge target).")
+                % {"s": ack})
+        if neighbours and family and family < neighbours:
+            self.add_error("family_after_s", _(
+                "Family comes after the neighbours: at least %(s)s s.") % {"s": neighbours})
+        name, phone = (cleaned.get("supervisor_name") or "").strip(), cleaned.get("supervisor_phone")
+        cleaned["supervisor_name"] = name
+        if phone and not name:
+            self.add_error("supervisor_name", _("Give the supervisor's name with the phone number."))
+        if name and not phone and not self.has_phone and "supervisor_phone" not in self.errors:
+            self.add_error("supervisor_phone", _("The supervisor needs a phone number to be notified."))
+        return cleaned
+
+
+class WorkerPhoneForm(StyledForm):
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"].strip())
+
+
+def ladder_data(form: LadderForm):
+    from yiyang.alarms.ladders import LadderData
+
+    data = form.cleaned_data
+    return LadderData(ack_target_s=data["ack_target_s"], neighbours_after_s=data["neighbours_after_s"],
+                      family_after_s=data["family_after_s"], supervisor_name=data["supervisor_name"],
+                      supervisor_phone=data["supervisor_phone"] or None)

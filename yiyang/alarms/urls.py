@@ -20,4 +20,10 @@ urlpatterns = [
     path("devices/<int:pk>/credential/", views.device_credential, name="device_credential"),
     path("work/<int:pk>/done/", views.work_item_done, name="work_item_done"),
     path("figures/", views.figures, name="figures"),
+    path("ladders/", views.ladder_home, name="ladders"),
+    path("ladders/<str:code>/", views.ladder, name="ladder"),
+    path("ladders/<str:code>/delete/", views.ladder_delete, name="ladder_delete"),
+    path("ladders/<str:code>/reveal/", views.ladder_reveal, name="ladder_reveal"),
+    path("ladders/<str:code>/workers/<int:pk>/phone/", views.worker_phone, name="worker_phone"),
+    path("workers/<int:pk>/reveal/", views.worker_reveal, name="worker_reveal"),
 ]

@@ -7,15 +7,24 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yiyang.alarms import queries, services
+from yiyang.alarms import ladders, queries, services
 from yiyang.alarms.choices import ActivityKind, AlarmType, DeviceKind, DeviceStatus, Outcome
-from yiyang.alarms.forms import CallForm, CloseForm, DeviceImportForm, DispatchForm
+from yiyang.alarms.forms import (
+    CallForm,
+    CloseForm,
+    DeviceImportForm,
+    DispatchForm,
+    LadderForm,
+    WorkerPhoneForm,
+    ladder_data,
+)
 from yiyang.alarms.models import Alarm, Device, DeviceWorkItem, Notification
 from yiyang.core import scoping
 from yiyang.core.choices import Action
@@ -253,3 +262,89 @@ def figures(request):
         "type_rows": [(AlarmType(t).label, n) for t, n in sorted(data["by_type"].items())],
         "outcome_rows": [(Outcome(o).label, n) for o, n in sorted(data["by_outcome"].items())],
     })
+
+
+# --- escalation ladders ----------------------------------------------------------------------
+@login_required
+def ladder_home(request):
+    ladders.require_view(request.user)
+    return redirect("alarms:ladder", code=request.user.scope_region_id)
+
+
+@login_required
+def ladder(request, code: str):
+    """A region's ladder (own or inherited), its children's, and the form to change it."""
+    region = ladders.region_for(request.user, code)
+    current = ladders.applied(region)
+    form = None
+    if ladders.may_edit(request.user):
+        has_phone = bool(current.own and current.own.supervisor_phone_enc)
+        form = LadderForm(request.POST or None, has_phone=has_phone, initial=_ladder_initial(current))
+        if request.method == "POST" and form.is_valid():
+            created = ladders.save_ladder(code, ladder_data(form), actor=request.user)[1]
+            done = _("The ladder of %(region)s was created.") if created else _(
+                "The ladder of %(region)s was saved.")
+            messages.success(request, done % {"region": region.name})
+            return redirect("alarms:ladder", code=code)
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "alarms/ladder.html", _ladder_context(request, region, current, form))
+
+
+def _ladder_initial(current) -> dict:
+    ladder = current.ladder
+    return {"ack_target_s": ladder.ack_target_s, "neighbours_after_s": ladder.neighbours_after_s,
+            "family_after_s": ladder.family_after_s, "supervisor_name": ladder.supervisor_name}
+
+
+def _ladder_context(request, region, current, form) -> dict:
+    user = request.user
+    children = list(scoping.visible_regions(user).children_of(region))
+    trail = [r for r in region.ancestors() if r.code.startswith(user.scope_prefix or "-")]
+    workers = ladders.notified_workers(region) if region.level == 5 else []
+    return {
+        "region": region, "current": current, "source": ladders.describe_source(current),
+        "children": [(item, ladders.describe_source(item))
+                     for item in ladders.applied_to_children(region, current, children)],
+        "own_ladders": ladders.own_ladders(user)[:200], "trail": trail, "form": form,
+        "can_edit": ladders.may_edit(user), "can_reveal": scoping.may_reveal(user, "phone"),
+        "can_reveal_supervisor": scoping.may_reveal(user, "phone") and scoping.region_in_scope(
+            user, current.source),
+        "workers": workers, "phone_form": WorkerPhoneForm(prefix="worker"),
+    }
+
+
+@login_required
+@require_POST
+def ladder_delete(request, code: str):
+    now = ladders.delete_ladder(code, actor=request.user)
+    messages.success(request, _("%(region)s now follows %(source)s.") % {
+        "region": now.region.name, "source": ladders.describe_source(now)})
+    return redirect("alarms:ladder", code=code)
+
+
+@login_required
+@require_POST
+def ladder_reveal(request, code: str):
+    value = ladders.reveal_supervisor_phone(code, actor=request.user)
+    return HttpResponse(format_html('<span class="revealed">{}</span>', value or "—"))
+
+
+@login_required
+@require_POST
+def worker_phone(request, code: str, pk: int):
+    ladders.require_edit(request.user)
+    form = WorkerPhoneForm(request.POST, prefix="worker")
+    if form.is_valid():
+        worker = ladders.set_worker_phone(pk, form.cleaned_data["phone"], actor=request.user)
+        messages.success(request, _("The phone of %(name)s was saved.") % {"name": worker})
+    else:
+        messages.error(request, "; ".join(form.errors["phone"]))
+    return redirect("alarms:ladder", code=code)
+
+
+@login_required
+@require_POST
+def worker_reveal(request, pk: int):
+    value = ladders.reveal_worker_phone(pk, actor=request.user)
+    return HttpResponse(format_html('<span class="revealed">{}</span>', value or "—"))
