@@ -100,6 +100,19 @@ def test_it_finds_elders_by_name_pinyin_initials_and_exact_id_number(page, count
     row = page.get_by_test_id("elder-row")
     expect(row).to_contain_text(li.id_number_masked)
     expect(row).not_to_contain_text(li.id_number)
+    # The number never reaches the address bar (history, logs, Referer): a session token does.
+    assert li.id_number not in page.url and "find=" in page.url
+    expect(page.get_by_test_id("lookup")).to_contain_text(li.id_number_masked)
+    expect(box).to_have_value("")
+    choose(page, "#id_category", "dibao")  # another filter keeps the number search
+    expect(listed_names(page)).to_have_text(["李桂兰"])
+    assert li.id_number not in page.url
+    shot("14-search-id-number")
+
+    box.fill(li.phone)
+    box.press("Enter")
+    expect(listed_names(page)).to_have_text(["李桂兰"])
+    assert li.phone not in page.url
 
     # One wrong digit: an exact-number search finds no one (no partial matches).
     wrong = li.id_number[:-2] + ("1" if li.id_number[-2] != "1" else "2") + li.id_number[-1]

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from yiyang.core import audit
 from yiyang.core.choices import AuditAction
+from yiyang.elders import lookup
+from yiyang.elders.querysets import is_personal_term
 
 CHUNK = 2000
 
@@ -43,7 +45,16 @@ def csv_lines(queryset) -> Iterator[str]:
         yield writer.writerow(row(elder))
 
 
-def record_export(user, filters: dict, count: int) -> None:
+def audited_filters(filters: dict) -> dict:
+    """An export's filters as the audit log keeps them: set ones only, a searched ID or
+    phone number masked (the log is append-only: no personal number in clear)."""
     shown = {k: v for k, v in filters.items() if v not in ("", None)}
+    if is_personal_term(shown.get("q", "")):
+        shown["q"] = lookup.masked(shown["q"])
+    return shown
+
+
+def record_export(user, filters: dict, count: int) -> None:
+    shown = audited_filters(filters)
     audit.record(AuditAction.EXPORT, actor=user, region_code=user.scope_prefix or "",
                  changes={"filters": shown, "rows": count}, detail=f"csv {count} rows")

@@ -23,6 +23,12 @@ _PHONE = re.compile(r"^1\d{10}$|^0\d{9,11}$")
 _ID_LIKE = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 
 
+def is_personal_term(term: str) -> bool:
+    """An ID or phone number: personal data that must not travel in a URL."""
+    compact = idcard.normalize(term)
+    return bool(_ID_LIKE.match(compact) or _PHONE.match(compact))
+
+
 def is_name_term(term: str) -> bool:
     """Whether ElderQuerySet.search(term) looks the term up in the name bigram index
     (not an ID number, a phone number or pinyin initials)."""

@@ -7,6 +7,7 @@ app_name = "elders"
 urlpatterns = [
     path("", views.elder_list, name="list"),
     path("new/", views.elder_create, name="create"),
+    path("lookup/", views.elder_lookup, name="lookup"),
     path("stats/", views.elder_stats, name="stats"),
     path("export.csv", views.elder_export, name="export"),
     path("<int:pk>/", views.elder_detail, name="detail"),

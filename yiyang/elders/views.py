@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,10 +17,11 @@ from yiyang.assessment import queries as assessment_queries
 from yiyang.core import scoping
 from yiyang.core.choices import Action, PersonalField
 from yiyang.core.models import AuditLog, Region
-from yiyang.elders import exports, queries, services, stats
+from yiyang.elders import exports, lookup, queries, services, stats
 from yiyang.elders.choices import Category
 from yiyang.elders.forms import ContactFormSet, ElderFilterForm, ElderForm, StatusForm
 from yiyang.elders.models import Elder, EmergencyContact
+from yiyang.elders.querysets import is_personal_term
 
 
 def _page_number(request) -> int:
@@ -29,24 +33,34 @@ def _page_number(request) -> int:
 
 @login_required
 def elder_list(request):
-    form = ElderFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters, found = lookup.registry_filters(request)
     page = queries.page_of(queries.elder_list(request.user, filters), _page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "elders/elder_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "page": page, "query": query.urlencode(), "found": found,
         "can_add": scoping.can(request.user, Action.ADD),
         "can_export": scoping.can(request.user, Action.EXPORT),
     })
 
 
 @login_required
+@require_POST
+def elder_lookup(request):
+    """An ID or phone number searched without leaving it in the URL (elders/lookup.py)."""
+    term = request.POST.get("q", "")
+    if not is_personal_term(term):
+        query = {k: v for k, v in request.POST.items() if k in ElderFilterForm.base_fields and v}
+        return redirect(f"{reverse('elders:list')}?{urlencode(query)}")
+    token = lookup.remember(request.session, term)
+    return redirect(f"{reverse('elders:list')}?{urlencode(lookup.redirect_query(request.POST, token))}")
+
+
+@login_required
 def elder_export(request):
     """The filtered list as CSV, personal fields masked; the export is audited."""
     scoping.require(request.user, Action.EXPORT)
-    form = ElderFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    _form, filters, _found = lookup.registry_filters(request)
     qs = queries.elder_list(request.user, filters)
     exports.record_export(request.user, filters, qs.count())
     response = StreamingHttpResponse(exports.csv_lines(qs), content_type="text/csv; charset=utf-8")

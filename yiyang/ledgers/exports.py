@@ -18,6 +18,7 @@ from yiyang.core.choices import AuditAction, PersonalField, RegionLevel
 from yiyang.core.models import Region
 from yiyang.elders import queries
 from yiyang.elders.choices import ElderStatus
+from yiyang.elders.exports import audited_filters
 from yiyang.ledgers import xlsx
 from yiyang.ledgers.columns import (
     ECONOMIC_LABEL,
@@ -124,7 +125,7 @@ def _yes(flag: bool) -> str:
 
 
 def record_export(user, filters: dict, reveal: list[str], count: int, job=None) -> None:
-    shown = {k: v for k, v in filters.items() if v not in ("", None)}
+    shown = audited_filters(filters)
     audit.record(AuditAction.EXPORT, actor=user, obj=job, region_code=user.scope_prefix or "",
                  changes={"filters": shown, "rows": count, "revealed": reveal},
                  detail=f"xlsx {count} rows" + (f", revealed {', '.join(reveal)}" if reveal else ""))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from yiyang.core import scoping
 from yiyang.core.choices import Action
-from yiyang.elders.forms import ElderFilterForm
+from yiyang.elders import lookup
 from yiyang.ledgers import exports, queries, services, workbooks
 from yiyang.ledgers.choices import BatchStatus
 from yiyang.ledgers.forms import DecisionForm, ExportForm, LedgerUploadForm
@@ -103,8 +103,7 @@ def write_again(request, pk: int):
 def export(request):
     """GET: what will be exported (the registry list's filters); POST: start it."""
     scoping.require(request.user, Action.EXPORT)
-    filter_form = ElderFilterForm(request.GET or None)
-    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    filter_form, filters, found = lookup.registry_filters(request)
     form = ExportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         job = services.start_export(actor=request.user, filters=filters,
@@ -112,14 +111,14 @@ def export(request):
         return redirect("ledgers:export_job", job_id=job.pk)
     return render(request, "ledgers/export.html", {
         "form": form, "filters": filter_form, "count": exports.count(request.user, filters),
-        "shown_filters": _shown_filters(filter_form), "query": request.GET.urlencode(),
+        "shown_filters": _shown_filters(filter_form, found), "query": request.GET.urlencode(),
     })
 
 
-def _shown_filters(form) -> list[tuple[str, str]]:
+def _shown_filters(form, found) -> list[tuple[str, str]]:
     if not form.is_valid():
         return []
-    shown = []
+    shown = [(form.fields["q"].label, found.masked)] if found and not found.expired else []
     for name, value in form.cleaned_data.items():
         if value in ("", None) or name == "sort":
             continue

@@ -10,6 +10,38 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// The registry's search box (form[data-lookup-url]): an ID or phone number is posted, not
+// put in the URL; the server answers with a redirect to the list carrying a session token
+// (yiyang/elders/lookup.py). Other searches stay plain GET links.
+const PERSONAL_TERM = /^(\d{17}[\dX]|\d{15}|1\d{10}|0\d{9,11})$/;
+
+function compactTerm(value) {
+  return value.replace(/[０-９ｘＸ]/g, (c) => (c === "ｘ" || c === "Ｘ" ? "X"
+    : String.fromCharCode(c.charCodeAt(0) - 0xfee0))).replace(/\s+/g, "").toUpperCase();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-lookup-url]") || !form.elements.q) return;
+  if (!PERSONAL_TERM.test(compactTerm(form.elements.q.value))) return;
+  event.preventDefault();
+  const post = document.createElement("form");
+  post.method = "post";
+  post.action = form.dataset.lookupUrl;
+  post.hidden = true;
+  const fields = [["csrfmiddlewaretoken", form.dataset.csrf]];
+  new FormData(form).forEach((value, name) => { if (name !== "find") fields.push([name, value]); });
+  fields.forEach(([name, value]) => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    post.appendChild(input);
+  });
+  document.body.appendChild(post);
+  post.submit();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   // A form that came back with errors: put the cursor in the first field to fix.
   const invalid = document.querySelector("form .is-invalid");
