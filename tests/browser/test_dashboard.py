@@ -185,3 +185,26 @@ def test_the_services_and_alarms_panels_show_what_the_database_holds(page, count
     expect(town_a.locator("[data-col=orders]")).to_have_text(
         _number(orders.filter(region_code__startswith=TOWN_A[:9]).count()))
     expect(town_a.locator("[data-col=alarms]")).to_have_text("1")
+
+
+def test_the_last_twelve_months_come_from_the_snapshots(page, county, login):
+    _more_elders(county)
+    today = dt.date.today()
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    services.take_snapshot(Region.objects.get(code=COUNTY), last_month_end)
+    login("admin")
+    page.get_by_test_id("nav-dashboard").click()
+    root = page.get_by_test_id("dashboard")
+    expect(root).to_have_attribute("data-trend", "ready")
+    chart = page.get_by_test_id("chart-trend")
+    months = chart.get_attribute("data-months").split(",")
+    assert len(months) == 12 and months[-1] == f"{today:%Y-%m}" and months[-2] == f"{last_month_end:%Y-%m}"
+    aged_60 = page.evaluate("""() => echarts.getInstanceByDom(
+        document.querySelector("[data-chart=trend]")).getOption().series[0].data""")
+    assert aged_60[-1] == counted(COUNTY[:6], today)["aged_60"]  # the running month, live
+    assert aged_60[-2] == counted(COUNTY[:6], last_month_end)["aged_60"]  # its snapshot
+    assert aged_60[:-2] == [None] * 10  # no snapshot: a gap, not a zero
+
+    page.goto(page.url + ("&" if "?" in page.url else "?") + "wall=1")
+    expect(root).to_have_attribute("data-state", "ready")
+    expect(page.get_by_test_id("panel-trend")).to_be_hidden()

@@ -184,7 +184,7 @@ class SeriesQuery(Schema):
     months: int = 12
 
 
-@router.get("/series", auth=AUTH, response=list[SeriesRow])
+@router.get("/series", auth=AUTH, response=list[SeriesRow], url_name="dashboard_series")
 def series(request, query: Query[SeriesQuery]):
     """The main indicators month by month, ending with `period` (a month, default the
     current one): stocks from the monthly snapshots, flows from services and alarms."""

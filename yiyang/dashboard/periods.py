@@ -46,6 +46,13 @@ class Period:
         today = today or timezone.localdate()
         return min(today, self.end - dt.timedelta(days=1))
 
+    def last_month(self, today: dt.date | None = None) -> Period:
+        """The period's last month that has started: itself for a month; December of a
+        past year; the current month of the running year."""
+        if self.is_month:
+            return self
+        return month_of(min(self.end - dt.timedelta(days=1), today or timezone.localdate()))
+
     def as_json(self) -> dict:
         return {"value": self.value, "label": self.label, "start": self.start.isoformat(),
                 "end": self.end.isoformat(), "previous": self.previous.value}

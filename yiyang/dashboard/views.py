@@ -23,6 +23,7 @@ from yiyang.jobs.models import Job
 from yiyang.jobs.services import live_state
 
 WALL_REFRESH_SECONDS = 60
+TREND_MONTHS = 12
 
 
 @login_required
@@ -41,6 +42,8 @@ def index(request):
         "path": [r for r in region.ancestors() if scoping.region_in_scope(request.user, r)],
         "period_choices": _period_choices(period),
         "data_url": reverse("api:dashboard_figures") + "?" + query,
+        "series_url": reverse("api:dashboard_series") + "?" + urlencode({
+            "region": region.code, "period": period.last_month().value, "months": TREND_MONTHS}),
         "wall_url": reverse("dashboard:index") + "?" + query + "&wall=1",
         "normal_url": reverse("dashboard:index") + "?" + query,
         "reports_url": reverse("dashboard:reports") + "?" + urlencode({"region": region.code}),
@@ -66,6 +69,7 @@ def _labels() -> dict[str, str]:
         "open_alarms": _("%(n)s still open"), "ratings": _("%(n)s ratings"),
         "seconds": _("%(n)s s"), "change": _("%(change)s vs previous period"),
         "children": _("By %(level)s"),
+        "aged_60": _("Aged 60+"), "alarms": _("Alarms"),
     }
 
 

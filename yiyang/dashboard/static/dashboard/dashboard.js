@@ -43,7 +43,8 @@
   function styleAxis(axisOption, dark) {
     if (!axisOption) return;
     axisOption.axisLabel = Object.assign({color: dark ? "#d8e6e6" : "#3d4c4c"}, axisOption.axisLabel || {});
-    axisOption.splitLine = {lineStyle: {color: dark ? "#1f4d52" : "#e7eeee"}};
+    axisOption.splitLine = Object.assign({lineStyle: {color: dark ? "#1f4d52" : "#e7eeee"}},
+                                         axisOption.splitLine || {});
     axisOption.axisLine = {lineStyle: {color: dark ? "#4d7a7f" : "#b5c2c2"}};
     if (axisOption.type === "value") axisOption.minInterval = 1;
   }
@@ -57,8 +58,7 @@
     option.textStyle = {color: text};
     if (option.grid) option.grid.containLabel = true;
     if (option.legend) option.legend.textStyle = {color: text};
-    styleAxis(option.xAxis, dark);
-    styleAxis(option.yAxis, dark);
+    [].concat(option.xAxis || [], option.yAxis || []).forEach(function (axis) { styleAxis(axis, dark); });
     (option.series || []).forEach(function (series) {
       if (series.label) Object.assign(series.label, {color: text, textBorderWidth: 0});
     });
@@ -259,6 +259,41 @@
     root.dataset.loadedAt = String(Date.now());
   }
 
+  // --- the last twelve months (loaded once: history does not change by the minute) ---------
+  function renderTrend(rows) {
+    var known = function (key) { return rows.some(function (r) { return r[key] !== null; }); };
+    var empty = !(known("aged_60") || known("orders") || known("alarms"));
+    showEmpty("trend", empty);
+    if (empty) return;
+    root.querySelector("[data-chart='trend']").dataset.months = rows.map(function (r) {
+      return r.month; }).join(",");
+    draw("trend", {
+      grid: {left: 8, right: 8, top: 36, bottom: 8},
+      legend: {top: 0},
+      tooltip: {trigger: "axis"},
+      xAxis: {type: "category", data: rows.map(function (r) { return r.month; })},
+      yAxis: [{type: "value", name: labels.aged_60, axisLabel: {formatter: axisTick}, scale: true},
+              {type: "value", axisLabel: {formatter: axisTick}, splitLine: {show: false}}],
+      series: [
+        {name: labels.aged_60, type: "line", yAxisIndex: 0, connectNulls: false, symbolSize: 6,
+         data: rows.map(function (r) { return r.aged_60; })},
+        {name: labels.orders, type: "bar", yAxisIndex: 1, barMaxWidth: 18,
+         data: rows.map(function (r) { return r.orders; })},
+        {name: labels.alarms, type: "bar", yAxisIndex: 1, barMaxWidth: 18,
+         data: rows.map(function (r) { return r.alarms; })},
+      ],
+    });
+    root.dataset.trend = "ready";
+  }
+
+  function loadTrend() {
+    if (!root.dataset.seriesUrl || !panel("trend")) return;
+    fetch(root.dataset.seriesUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(renderTrend)
+      .catch(function () { showEmpty("trend", true); });
+  }
+
   function load() {
     return fetch(root.dataset.url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
@@ -284,6 +319,7 @@
     animate = root.dataset.animate === "1" &&
       !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     load();
+    if (!isDark()) loadTrend();
     showClock();
     setInterval(showClock, 1000);
     var refresh = Number(root.dataset.refresh || 0);
