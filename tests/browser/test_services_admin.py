@@ -158,3 +158,31 @@ def test_a_worker_sets_an_elders_home_from_the_phone(page, county, url, shot):
     elder.home.refresh_from_db()
     assert (elder.home.lat, elder.home.lng) == (36.2, 118.3)
     shot("svc-admin-07-home")
+
+
+def test_an_order_is_changed_before_the_visit(page, county, url, shot):
+    world = build_world(county)
+    placed = order(world, day_offset=1)
+    services.accept_order(placed, actor=county.users["provider"])
+    _as(page, url, "town")
+    page.goto(url(f"/services/orders/{placed.pk}/"))
+    page.get_by_test_id("change-order").click()
+    form = page.get_by_test_id("order-form")
+    expect(page.get_by_test_id("change-note")).to_contain_text("康乐")
+    expect(form.get_by_test_id("item-ZY01")).to_be_checked()  # what was ordered, prefilled
+    form.get_by_test_id("item-ZJ01").check()
+    form.get_by_test_id("qty-ZJ01").fill("2")
+    form.locator("#id_start").fill("15:00")
+    form.locator("#id_end").fill("14:00")
+    page.get_by_test_id("save-order").click()
+    expect(page.get_by_test_id("error-end")).to_be_visible()
+    expect(form.get_by_test_id("qty-ZJ01")).to_have_value("2")  # nothing typed is lost
+    expect(form.get_by_test_id("item-ZJ01")).to_be_checked()
+    form.locator("#id_end").fill("17:00")
+    shot("svc-admin-07-order-change")
+    page.get_by_test_id("save-order").click()
+    expect(page.get_by_test_id("message")).to_contain_text("康乐")
+    expect(page.get_by_test_id("lines")).to_contain_text("居室保洁")
+    placed.refresh_from_db()
+    assert placed.status == "created" and timezone.localtime(placed.window_start).hour == 15
+    assert placed.total_amount == 160  # a bath ¥80 and two hours of cleaning at ¥40

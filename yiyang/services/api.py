@@ -71,6 +71,13 @@ class OrderIn(Schema):
     note: str = ""
 
 
+class OrderChangeIn(Schema):
+    window_start: dt.datetime
+    window_end: dt.datetime
+    items: list[LineIn]
+    note: str = ""
+
+
 class LineOut(Schema):
     item: int
     name: str
@@ -90,6 +97,7 @@ class OrderOut(Schema):
     caregiver_name: str | None
     status: str
     channel: str
+    note: str
     service_date: dt.date
     window_start: dt.datetime
     window_end: dt.datetime
@@ -317,9 +325,9 @@ def _order_out(order: Order) -> dict:
     rating = getattr(order, "rating", None)
     return {
         **{name: getattr(order, name) for name in (
-            "id", "status", "channel", "service_date", "window_start", "window_end", "planned_minutes",
-            "hours", "total_amount", "gov_hours", "gov_amount", "self_amount", "accepted_at",
-            "assigned_at", "on_way_at", "checkin_at", "checkin_distance_m", "checkout_at",
+            "id", "status", "channel", "note", "service_date", "window_start", "window_end",
+            "planned_minutes", "hours", "total_amount", "gov_hours", "gov_amount", "self_amount",
+            "accepted_at", "assigned_at", "on_way_at", "checkin_at", "checkin_distance_m", "checkout_at",
             "actual_minutes", "log_items", "log_notes", "confirmed_at", "confirm_method", "cancelled_at",
             "cancel_reason", "review_status", "review_reason")},
         "elder": order.elder_id, "elder_name": order.elder.name, "provider": order.provider_id,
@@ -472,6 +480,16 @@ def create_order(request, payload: OrderIn):
 @router.get("/orders/{order_id}", response=OrderOut)
 def get_order(request, order_id: int):
     return _fresh(request, _order(request, order_id).pk)
+
+
+@router.put("/orders/{order_id}", response=OrderOut)
+def change_order(request, order_id: int, payload: OrderChangeIn):
+    """Change the services, window and note before anyone sets out; new services or a new
+    time send the order back to the provider (status `created`)."""
+    change = services.OrderChange(window_start=payload.window_start, window_end=payload.window_end,
+                                  note=payload.note,
+                                  lines=[services.Line(line.item, line.quantity) for line in payload.items])
+    return _step(request, order_id, services.change_order, change)
 
 
 def _step(request, order_id: int, function: Callable, *args, **kwargs) -> dict:

@@ -92,6 +92,17 @@ class OrderForm(Form):
     def quantity_field(self, item):
         return self[f"qty_{item.pk}"]
 
+    @property
+    def item_rows(self) -> list[tuple]:
+        """(item, chosen?, quantity, errors) for the services table, keeping what was typed."""
+        chosen = {str(v) for v in (self["items"].value() or [])}
+        return [(item, str(item.pk) in chosen, self[f"qty_{item.pk}"].value() or 1,
+                 self[f"qty_{item.pk}"].errors) for item in self.catalogue]
+
+    def lines(self) -> list[services.Line]:
+        data = self.cleaned_data
+        return [services.Line(pk, data.get(f"qty_{pk}") or Decimal(1)) for pk in data["items"]]
+
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
@@ -100,11 +111,32 @@ class OrderForm(Form):
 
     def to_data(self, elder_id: int) -> services.OrderData:
         data = self.cleaned_data
-        lines = [services.Line(pk, data.get(f"qty_{pk}") or Decimal(1)) for pk in data["items"]]
         return services.OrderData(
-            elder_id=elder_id, provider_id=data["provider"], lines=lines, channel=data["channel"],
+            elder_id=elder_id, provider_id=data["provider"], lines=self.lines(), channel=data["channel"],
             window_start=aware(data["day"], data["start"]), window_end=aware(data["day"], data["end"]),
             note=data["note"])
+
+
+class OrderChangeForm(OrderForm):
+    """An order's services, day, window and note changed (provider and channel stay)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["provider"], self.fields["channel"]
+
+    @classmethod
+    def initial_for(cls, order) -> dict:
+        start, end = timezone.localtime(order.window_start), timezone.localtime(order.window_end)
+        initial = {"items": [line.item_id for line in order.lines.all()], "day": start.date(),
+                   "start": start.time(), "end": end.time(), "note": order.note}
+        return initial | {f"qty_{line.item_id}": line.quantity.quantize(Decimal("0.1"))
+                          for line in order.lines.all()}
+
+    def to_change(self) -> services.OrderChange:
+        data = self.cleaned_data
+        return services.OrderChange(
+            lines=self.lines(), window_start=aware(data["day"], data["start"]),
+            window_end=aware(data["day"], data["end"]), note=data["note"])
 
 
 class AssignForm(Form):

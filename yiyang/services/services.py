@@ -271,6 +271,63 @@ def missing_skills(caregiver: Caregiver, order: Order) -> list[str]:
     return [str(Skill(s).label) if s in Skill.values else s for s in sorted(needed - set(caregiver.skills))]
 
 
+@dataclass
+class OrderChange:
+    """New services, window and note for an order nobody has set out for yet."""
+
+    window_start: dt.datetime
+    window_end: dt.datetime
+    lines: list[Line] = field(default_factory=list)
+    note: str = ""
+
+
+CHANGEABLE_STATUSES = (OrderStatus.CREATED, OrderStatus.ACCEPTED, OrderStatus.ASSIGNED)
+
+
+@transaction.atomic
+def change_order(order: Order, change: OrderChange, *, actor) -> Order:
+    """Change what is ordered and when, before anyone sets out. New services or a new
+    time go back to the provider (an accepted order is accepted again, its caregiver
+    assigned again); a new note alone leaves the order where it is. The entitlement
+    split is made again with the order's own previous share given back."""
+    order = _locked(order.pk, actor, Action.ORDER_SERVICES)
+    if order.status not in CHANGEABLE_STATUSES:
+        _refuse("status", _("Only an order nobody has set out for can be changed."))
+    _check_window(change.window_start, change.window_end, allow_past=False)
+    lines = _priced_lines(order.elder, order.provider, change.lines)
+    before, old_day = _terms(order, order.lines.select_related("item")), order.service_date
+    order.window_start, order.window_end = change.window_start, change.window_end
+    order.service_date = timezone.localtime(change.window_start).date()
+    order.note = change.note.strip()[:300]
+    order.planned_minutes = sum(line.minutes for line in lines)
+    order.hours = money(sum(Decimal(line.minutes) for line in lines) / 60)
+    order.total_amount = money(sum(line.amount for line in lines))
+    after = _terms(order, lines)
+    if before["items"] != after["items"] or before["window"] != after["window"]:
+        order.status, order.caregiver = OrderStatus.CREATED, None
+        order.accepted_at = order.assigned_at = None
+    _allocate(order, [line.item for line in lines])
+    order.save()
+    order.lines.all().delete()
+    for line in lines:
+        line.order = order
+    OrderItem.objects.bulk_create(lines)
+    audit.record(AuditAction.UPDATE, actor=actor, obj=order, region_code=order.region_code,
+                 changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+                 detail=f"order changed; status {order.status}")
+    stats.refresh_order(order)
+    if old_day != order.service_date:
+        transaction.on_commit(lambda: stats.refresh(old_day, order.region_code))
+    return order
+
+
+def _terms(order: Order, lines) -> dict:
+    window = (f"{timezone.localtime(order.window_start):%Y-%m-%d %H:%M}–"
+              f"{timezone.localtime(order.window_end):%H:%M}")
+    return {"items": sorted(f"{line.item} × {Decimal(line.quantity):.2f}" for line in lines),
+            "window": window, "note": order.note}
+
+
 @transaction.atomic
 def cancel_order(order: Order, reason: str, *, actor) -> Order:
     """Cancel an open order, saying why (the provider declining it, too)."""

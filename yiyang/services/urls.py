@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/new/", views.order_new, name="order_new"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<int:pk>/change/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/do/<str:action>/", views.order_action, name="order_action"),
     path("orders/<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
     path("today/", views.today, name="today"),

@@ -100,6 +100,33 @@ def order_new(request):
 
 
 @login_required
+def order_edit(request, pk: int):
+    order = get_object_or_404(Order.objects.restrict(request.user, Action.ORDER_SERVICES)
+                              .select_related("elder", "provider"), pk=pk)
+    if order.status not in services.CHANGEABLE_STATUSES:
+        messages.error(request, _("Only an order nobody has set out for can be changed."))
+        return redirect("services:order", pk=pk)
+    elder = order.elder
+    items = list(queries.catalogue(elder.county_code + "000000"))
+    form = f.OrderChangeForm(request.POST or None, items=items,
+                             initial=f.OrderChangeForm.initial_for(order))
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.change_order(order, form.to_change(), actor=request.user)
+        except services.InvalidOrder as exc:
+            f.apply_errors(form, exc)
+        else:
+            messages.success(request, _("The order was changed.") if order.status != OrderStatus.CREATED
+                             else _("The order was changed and goes back to %(provider)s to be accepted.")
+                             % {"provider": order.provider})
+            return redirect("services:order", pk=pk)
+    return render(request, "services/order_new.html", {
+        "elder": elder, "order": order, "form": form, "items": items,
+        "home": getattr(elder, "home", None), "balances": queries.balances(elder.pk, order.service_date),
+    })
+
+
+@login_required
 def order_detail(request, pk: int):
     order = _order(request, pk)
     user = request.user
@@ -111,6 +138,8 @@ def order_detail(request, pk: int):
         "is_provider": is_provider, "is_caregiver": scoping.can(user, Action.VISIT),
         "can_manage": scoping.can(user, Action.MANAGE_SERVICES),
         "can_order": scoping.can(user, Action.ORDER_SERVICES),
+        "can_change": order.status in services.CHANGEABLE_STATUSES and Order.objects.restrict(
+            user, Action.ORDER_SERVICES).filter(pk=order.pk).exists(),
         "assign_form": f.AssignForm(caregivers=catalogue.caregivers_for(user).filter(
             provider=order.provider, active=True)) if is_provider else None,
         "rating_form": f.RatingForm(), "code_form": f.CodeForm(), "review_form": f.ReviewForm(),
