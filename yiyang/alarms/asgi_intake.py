@@ -29,7 +29,7 @@ def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
     one per event would cost more than the event); a failed one is dropped."""
     try:
         with transaction.atomic():
-            return [intake.receive(a, b, savepoint=False) for a, b in requests]
+            return intake.receive_many(requests)
     except Exception:
         # A database error (e.g. a race with another process on the same alarm) aborts
         # the transaction: again, each event in a savepoint that can be retried alone.
@@ -43,11 +43,39 @@ def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
         return [UNAVAILABLE] * len(requests)
 
 
+class Pusher:
+    """Sends the consoles' pushes beside the writer, which goes on with the next batch
+    meanwhile: what comes in during one send goes out together in the next (one
+    message per county, events.push_many), so a slow channel layer (Redis) gets fewer,
+    larger messages instead of holding the intake back."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.waiting: list = []
+        self.ready = asyncio.Event()
+        self.task = loop.create_task(self._run())
+
+    def add(self, payloads: list) -> None:
+        if payloads:
+            self.waiting.extend(payloads)
+            self.ready.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            payloads, self.waiting = self.waiting, []
+            try:
+                await events.push_many(payloads)
+            except Exception:  # a push is only a hint: the consoles' re-sync catches up
+                log.exception("pushing %s alarm changes failed", len(payloads))
+
+
 class Writer:
     """The one task per event loop that hands waiting events to the database thread."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.pusher = Pusher(loop)
         self.task = loop.create_task(self._run())
 
     async def submit(self, authorization: str, body: bytes) -> intake.Result:
@@ -68,7 +96,7 @@ class Writer:
             for (_a, _b, answer), result in zip(batch, results, strict=True):
                 if not answer.done():
                     answer.set_result(result)
-            await events.push_many([p for result in results for p in result.pushes])
+            self.pusher.add([p for result in results for p in result.pushes])
 
 
 _writers: dict = {}

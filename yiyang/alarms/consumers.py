@@ -16,6 +16,14 @@ from yiyang.core.models import Region
 REFUSED = 4403
 
 
+def _read(function):
+    """The console's reads run beside the thread that stores device events, not on it:
+    there they would wait behind the intake's batches, holding this consumer's pushes
+    back meanwhile (its channel fills and drops them), and Channels' connection
+    clean-up around each call would close the intake's database connection."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 def _console_scope(user) -> str | None:
     """The region prefix this user may watch, or None."""
     if not user.is_authenticated or not scoping.can(user, Action.HANDLE_ALARMS):
@@ -43,11 +51,11 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.user = self.scope.get("user")
-        self.prefix = await database_sync_to_async(_console_scope)(self.user) if self.user else None
+        self.prefix = await _read(_console_scope)(self.user) if self.user else None
         if self.prefix is None:
             await self.close(code=REFUSED)
             return
-        self.groups_joined = await database_sync_to_async(console_groups)(self.prefix)
+        self.groups_joined = await _read(console_groups)(self.prefix)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -62,10 +70,10 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
         if content.get("type") == "sync":
             since = content.get("since")
             since = None if since is None else _number(since)  # None: the whole open queue
-            answer = await database_sync_to_async(queries.sync)(self.user, since)
+            answer = await _read(queries.sync)(self.user, since)
         elif content.get("type") == "fetch" and isinstance(content.get("ids"), list):
             ids = [_number(i) for i in content["ids"][:queries.FETCH_LIMIT]]
-            answer = await database_sync_to_async(queries.fetch)(self.user, ids)
+            answer = await _read(queries.fetch)(self.user, ids)
         else:
             return
         await self.send_json({"type": "sync", **answer})

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from threading import Lock
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -205,6 +205,36 @@ def receive_from(device: DeviceRef, body: bytes, channel: str, savepoint: bool =
     return store(device, event, channel, now, savepoint)
 
 
+def receive_many(requests: list[tuple[str, bytes]], channel: str = Channel.HTTP) -> list[Result]:
+    """receive() for a batch inside the caller's transaction, without savepoints: a
+    database error aborts the whole batch (the caller retries it event by event). On
+    PostgreSQL the batch's writes are one call."""
+    if connection.vendor != "postgresql":
+        return [receive(authorization, body, channel, savepoint=False) for authorization, body in requests]
+    now = timezone.now()
+    results: list[Result | None] = []
+    pending: list[tuple[int, DeviceRef, EventIn]] = []
+    for authorization, body in requests:
+        try:
+            device = authenticate(authorization)
+            event = parse_event(body, now)
+        except Rejected as exc:
+            count_rejection(exc.reason)
+            results.append(Result(exc.status, {"error": exc.reason, "detail": exc.message}))
+            continue
+        if event.type == EventType.HEARTBEAT:
+            heartbeat_buffer.note(device.id, now, event.battery, event.signal)
+            results.append(Result(200, {"status": "ok"}))
+            continue
+        pending.append((len(results), device, event))
+        results.append(None)
+    if pending:
+        for (index, _d, _e), result in zip(pending, _store_pg([(d, e) for _i, d, e in pending], channel, now),
+                                           strict=True):
+            results[index] = result
+    return results
+
+
 def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
           savepoint: bool = True) -> Result:
     """Store one event. savepoint=False inside a caller's transaction saves two round
@@ -224,6 +254,9 @@ def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
 
 def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
                 savepoint: bool) -> Result:
+    if connection.vendor == "postgresql":
+        with transaction.atomic(savepoint=savepoint):
+            return _store_pg([(device, event)], channel, now)[0]
     with transaction.atomic(savepoint=savepoint), hotpath.RawCursor() as cursor:
         event_pk = hotpath.insert_event(cursor, device.id, event, channel, now)
         if event_pk is None:
@@ -237,6 +270,19 @@ def _store_once(device: DeviceRef, event: EventIn, channel: str, now: dt.datetim
     # A sign of life like a heartbeat: batched, not a row update per event.
     heartbeat_buffer.note(device.id, now, event.battery, event.signal)
     return Result(200, _answer(event_pk, alarm_pk), [push] if push else [])
+
+
+def _store_pg(items: list[tuple[DeviceRef, EventIn]], channel: str, now: dt.datetime) -> list[Result]:
+    """PostgreSQL: the events' rows, alarms and timers in one call (hotpath.store_batch_pg)."""
+    with hotpath.RawCursor() as cursor:
+        stored = hotpath.store_batch_pg(cursor, [(d, e, alarm_type_of(e)) for d, e in items], channel, now)
+    results = []
+    for (device, event), (event_pk, alarm_pk, push, resent) in zip(items, stored, strict=True):
+        if not resent:
+            _note_device_state(device, event)
+            heartbeat_buffer.note(device.id, now, event.battery, event.signal)
+        results.append(Result(200, _answer(event_pk, alarm_pk), [push] if push else []))
+    return results
 
 
 def _answer(event_pk: int, alarm_pk: int | None) -> dict:

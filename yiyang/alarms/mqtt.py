@@ -27,11 +27,24 @@ from yiyang.alarms.heartbeats import HeartbeatBuffer
 
 log = logging.getLogger(__name__)
 FLUSH_AT = 800
+IDLE_FLUSH_S = 0.005
+
+
+class Publish:
+    """A PUBLISH as the bridge needs it (the fields of paho's MQTTMessage it reads)."""
+
+    __slots__ = ("topic", "payload", "mid", "qos")
+
+    def __init__(self, topic: str, payload: bytes, mid: int, qos: int):
+        self.topic, self.payload, self.mid, self.qos = topic, payload, mid, qos
 
 
 class BufferedClient(mqtt.Client):
-    """paho reads a packet's header a byte at a time, a system call each: read what
-    the socket has in one call and serve those reads from it (paho 2.x internals)."""
+    """paho reads a packet's header a byte at a time, a system call each, and builds a
+    message through several layers: read what the socket has in one call, parse the
+    QoS 0/1 PUBLISH packets found whole in it here, and leave every other packet (and
+    any partly received one) to paho, served from the same buffer (paho 2.x internals,
+    MQTT 3.1.1)."""
 
     _buffer = b""
     _offset = 0
@@ -49,6 +62,53 @@ class BufferedClient(mqtt.Client):
     def _reset_sockets(self, *args, **kwargs):
         self._buffer, self._offset = b"", 0
         return super()._reset_sockets(*args, **kwargs)
+
+    def read_packets(self, received: list, limit: int = 20000) -> None:
+        """Every packet the socket has now: PUBLISHes appended to `received`."""
+        for _ in range(limit):
+            if self._in_packet["command"] == 0 and self._take_publish(received):
+                continue
+            if self.loop_read() != mqtt.MQTT_ERR_SUCCESS or self._offset >= len(self._buffer):
+                break
+        with self._msgtime_mutex:
+            self._last_bytes_received = time.monotonic()
+
+    def _take_publish(self, received: list) -> bool:
+        buf, start = self._buffer, self._offset
+        end_of_data = len(buf)
+        if start >= end_of_data or buf[start] & 0xF0 != 0x30 or buf[start] & 0x06 == 0x06 \
+                or self._protocol == mqtt.MQTTv5:
+            return False
+        qos = (buf[start] >> 1) & 3
+        if qos == 2:
+            return False
+        length, shift, pos = 0, 0, start + 1
+        while True:
+            if pos >= end_of_data or shift > 21:
+                return False
+            byte = buf[pos]
+            pos += 1
+            length |= (byte & 127) << shift
+            shift += 7
+            if not byte & 128:
+                break
+        end = pos + length
+        if end > end_of_data or length < 2:
+            return False
+        topic_end = pos + 2 + ((buf[pos] << 8) | buf[pos + 1])
+        mid = 0
+        if qos:
+            mid = (buf[topic_end] << 8) | buf[topic_end + 1]
+        self._offset = end
+        received.append(Publish(buf[pos + 2:topic_end].decode("utf-8", "replace"),
+                                buf[topic_end + 2 * (qos > 0):end], mid, qos))
+        return True
+
+    def ack_many(self, mids: list[int]) -> None:
+        """PUBACKs for many QoS 1 messages as one write (paho sends one per ack)."""
+        if mids:
+            self._packet_queue(mqtt.PUBACK, b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in mids),
+                               0, 0)
 
 
 def client_for(url: str, client_id: str, buffered: bool = False) -> tuple[mqtt.Client, str, int]:
@@ -73,6 +133,7 @@ class Bridge:
         self.inbox: list = []
         self.heartbeats = HeartbeatBuffer()
         self.heartbeats.autostart = False  # this loop writes them, then acknowledges
+        self.unacked: list[int] = []  # heartbeats' message ids, acknowledged once written
         self.stop = threading.Event()
         self.connected = threading.Event()
         self.counts = {"events": 0, "heartbeats": 0, "refused": 0}
@@ -93,13 +154,16 @@ class Bridge:
         next_flush = next_preload = time.monotonic()
         try:
             while not self.stop.is_set():
-                self._read(max(next_flush - time.monotonic(), 0.001))
+                wait = max(next_flush - time.monotonic(), 0.001)
+                self._read(min(wait, IDLE_FLUSH_S) if self.unacked else wait)
                 batch, self.inbox = self.inbox, []
                 for message in batch:
                     self.handle(message)
                 # The broker sends only so many unacknowledged messages (its
-                # max_inflight_messages): write early when many wait for their ack.
-                if time.monotonic() >= next_flush or self.heartbeats.waiting >= FLUSH_AT:
+                # max_inflight_messages, 20 by default): write early when many wait
+                # for their ack, or when nothing more came (the broker may be waiting).
+                if time.monotonic() >= next_flush or len(self.unacked) >= FLUSH_AT or (
+                        self.unacked and not batch):
                     self._flush()
                     next_flush = time.monotonic() + conf.HEARTBEAT_FLUSH_MS / 1000
                 if time.monotonic() >= next_preload:
@@ -107,16 +171,20 @@ class Bridge:
                     next_preload = time.monotonic() + conf.DEVICE_CACHE_S / 2
                 self.client.loop_misc()
         finally:
-            self.heartbeats.flush()
+            self._flush()
             self.client.disconnect()
 
     def _flush(self) -> None:
         # One long-lived database connection; a new one only after an error.
+        mids, self.unacked = self.unacked, []
         try:
             self.heartbeats.flush()
         except Exception:
+            self.unacked[:0] = mids
             log.exception("writing heartbeats failed; they are not acknowledged")
             close_old_connections()
+            return
+        self.client.ack_many(mids)
 
     def _read(self, wait: float) -> None:
         sock = self.client.socket()
@@ -127,15 +195,10 @@ class Bridge:
         readable, writable, _ = select.select([sock], [sock] if self.client.want_write() else [], [], wait)
         if writable:
             self.client.loop_write()
-        if not readable:
-            return
-        for _ in range(5000):  # every complete packet already received, without select()
-            before = len(self.inbox)
-            if self.client.loop_read() != mqtt.MQTT_ERR_SUCCESS or len(self.inbox) == before:
-                break
+        if readable:
+            self.client.read_packets(self.inbox)
 
     def handle(self, message) -> None:
-        ack = self._acker(message)
         try:
             device, data = self._authenticate(message)
             now = timezone.now()
@@ -143,10 +206,12 @@ class Bridge:
         except intake.Rejected as exc:
             intake.count_rejection(f"mqtt_{exc.reason}"[:24])
             self.counts["refused"] += 1
-            ack()
+            self._ack(message)
             return
         if event.type == EventType.HEARTBEAT:
-            self.heartbeats.note(device.id, now, event.battery, event.signal, after_write=ack)
+            self.heartbeats.note(device.id, now, event.battery, event.signal)
+            if message.qos:
+                self.unacked.append(message.mid)
             self.counts["heartbeats"] += 1
             return
         try:
@@ -154,16 +219,14 @@ class Bridge:
         except Exception:  # not acknowledged: the broker delivers it again
             log.exception("storing an MQTT event failed")
             return
-        ack()
+        self._ack(message)
         self.counts["events"] += 1
         for payload in result.pushes:
             async_to_sync(events.push)(payload)
 
-    def _acker(self, message):
-        def ack() -> None:
-            if message.qos > 0:
-                self.client.ack(message.mid, message.qos)
-        return ack
+    def _ack(self, message) -> None:
+        if message.qos > 0:
+            self.client.ack(message.mid, message.qos)
 
     @staticmethod
     def _authenticate(message):
