@@ -242,23 +242,6 @@ class SchemeOut(SchemeIn):
     entitled: int
 
 
-class PlanIn(Schema):
-    elder: int
-    provider: int
-    item: int
-    weekdays: list[int]
-    start_time: dt.time
-    end_time: dt.time
-    starts_on: dt.date
-    ends_on: dt.date | None = None
-    quantity: Decimal = Decimal(1)
-
-
-class PlanOut(PlanIn):
-    id: int
-    generated_until: dt.date | None
-
-
 class PlanChangeIn(Schema):
     provider: int
     item: int
@@ -268,6 +251,20 @@ class PlanChangeIn(Schema):
     starts_on: dt.date
     ends_on: dt.date | None = None
     quantity: Decimal = Decimal(1)
+
+    def to_data(self, elder_id: int) -> catalogue.PlanData:
+        data = self.dict(exclude={"elder"})
+        return catalogue.PlanData(elder_id=elder_id, provider_id=data.pop("provider"),
+                                  item_id=data.pop("item"), **data)
+
+
+class PlanIn(PlanChangeIn):
+    elder: int
+
+
+class PlanOut(PlanIn):
+    id: int
+    generated_until: dt.date | None
 
 
 class PlanChangedOut(Schema):
@@ -614,9 +611,7 @@ def _plan_out(plan: CarePlan) -> dict:
 
 @router.post("/plans", response={201: PlanOut})
 def create_plan(request, payload: PlanIn):
-    data = payload.dict()
-    data = catalogue.PlanData(elder_id=data.pop("elder"), provider_id=data.pop("provider"),
-                              item_id=data.pop("item"), **data)
+    data = payload.to_data(payload.elder)
     return Status(201, _plan_out(_call(catalogue.create_plan, data, actor=request.auth)))
 
 
@@ -637,10 +632,7 @@ def update_plan(request, plan_id: int, payload: PlanChangeIn):
     """Change a plan from tomorrow on: its waiting orders after today are cancelled and the
     next four weeks made again; returns the plan and the new orders' ids."""
     plan = _plan(request, plan_id)
-    data = payload.dict()
-    data = catalogue.PlanData(elder_id=plan.elder_id, provider_id=data.pop("provider"),
-                              item_id=data.pop("item"), **data)
-    made = _call(catalogue.update_plan, plan, data, actor=request.auth)
+    made = _call(catalogue.update_plan, plan, payload.to_data(plan.elder_id), actor=request.auth)
     return {"plan": _plan_out(CarePlan.objects.get(pk=plan.pk)), "orders": [o.pk for o in made]}
 
 
