@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from types import SimpleNamespace
 
 from django.core.management import call_command
 from django.db import connection, connections
@@ -53,6 +54,8 @@ def run(options: dict, log=print) -> dict:
     open_alarms(options["alarms"])
     logging.getLogger("yiyang.alarms.notify").setLevel(logging.ERROR)
     escalation.forget_ladders()
+    escalation.Texts()
+    escalation.response_link(SimpleNamespace(token="warm-up"))  # URLconf, as in a running server
     log(f"Running {3 * options['alarms']:,} due steps on {connection.vendor}, batch {options['batch']}, "
         f"{options['runners']} runner(s); load average {_load()}")
     started = time.perf_counter()
