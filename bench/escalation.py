@@ -54,7 +54,7 @@ def run(options: dict, log=print) -> dict:
     open_alarms(options["alarms"])
     logging.getLogger("yiyang.alarms.notify").setLevel(logging.ERROR)
     escalation.forget_ladders()
-    escalation.Texts()
+    escalation.texts()
     escalation.response_link(SimpleNamespace(token="warm-up"))  # URLconf, as in a running server
     log(f"Running {3 * options['alarms']:,} due steps on {connection.vendor}, batch {options['batch']}, "
         f"{options['runners']} runner(s); load average {_load()}")

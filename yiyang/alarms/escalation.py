@@ -376,9 +376,14 @@ class Texts:
             "ask": self.go if note.kind in ASKED_TO_GO else self.wait, "link": response_link(note)}
 
 
+@cache
+def texts() -> Texts:
+    return Texts()
+
+
 def text_of(note: Notification) -> str:
     alarm = note.alarm
-    return Texts().of(note, alarm.type, alarm.elder.name, alarm.region.name)
+    return texts().of(note, alarm.type, alarm.elder.name, alarm.region.name)
 
 
 _CLAIM_SEND = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id IN ("
@@ -397,12 +402,12 @@ def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
     claimed = _claim_sends(ids, limit)
     if not claimed:
         return 0
-    texts, backend = Texts(), gateway()
+    wording, backend = texts(), gateway()
     sent, failed = [], []
     for row in Notification.objects.filter(pk__in=claimed).order_by("id").values(*_SEND_FIELDS):
         note = SimpleNamespace(**row)
         message = Message(to=crypto.unseal(note.phone_enc), name=note.name, kind=note.kind,
-                          text=texts.of(note, note.alarm__type, note.alarm__elder__name,
+                          text=wording.of(note, note.alarm__type, note.alarm__elder__name,
                                         note.alarm__region__name),
                           link=response_link(note), alarm=note.alarm_id)
         try:
