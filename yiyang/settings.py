@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yiyang.services",
     "yiyang.alarms",
     "yiyang.dashboard",
+    "yiyang.accounts",
     "yiyang.demo",
 ]
 

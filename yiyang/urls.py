@@ -19,5 +19,6 @@ urlpatterns = [
     path("services/", include("yiyang.services.urls")),
     path("alarms/", include("yiyang.alarms.urls")),
     path("dashboard/", include("yiyang.dashboard.urls")),
+    path("accounts/", include("yiyang.accounts.urls")),
     path("api/v1/", api.urls),
 ]

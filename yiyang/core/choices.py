@@ -36,6 +36,7 @@ class Action(models.TextChoices):
     MANAGE_SERVICES = "manage_services", _("Run home-care services (catalogue, schemes, review, settlement)")
     PROVIDE_SERVICES = "provide_services", _("Accept and assign service orders")
     VISIT = "visit", _("Carry out service visits")
+    MANAGE_ACCOUNTS = "manage_accounts", _("Manage the accounts of the area")
 
 
 class PersonalField(models.TextChoices):
