@@ -135,8 +135,10 @@ YIYANG_FILES_DIR = Path(env_str("YIYANG_FILES_DIR", str(VAR_DIR / "files")))
 # --- live push (Channels) and device intake ---------------------------------------
 ASGI_APPLICATION = "yiyang.asgi.application"
 if REDIS_URL and not TESTING:
+    # redis-py 8 reads with a 5 s socket timeout, as long as channels-redis's blocking
+    # receive (BZPOPMIN 5 s): an idle console's consumer died with TimeoutError.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [REDIS_URL]}}}
+                                  "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 MQTT_URL = env_str("MQTT_URL")
