@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yiyang.elders import bulk
 from yiyang.jobs.registry import handler
 from yiyang.jobs.services import JobContext, JobError
 from yiyang.ledgers import conf, exports, services, xlsx
@@ -45,10 +46,15 @@ def _check(ctx: JobContext, batch: ImportBatch) -> Outcome:
             raise FileRejected(_("The ledger has more than %(max)s rows; split it into several files.")
                                % {"max": f"{conf.MAX_ROWS:,}"})
         blank = xlsx.formula_cells_without_value(path, sheet.name)
-        check = LedgerCheck(batch.owner, first_row=sheet.first_row, first_column=sheet.first_column,
-                            blank_formulas=blank)
         ctx.report(stage="checking", total=sheet.height, done=0, checked=0, problems=0)
-        return check.run(sheet.rows, progress=lambda n, p: ctx.report(done=n, checked=n, problems=p))
+        with bulk.paused_gc(), services.prebuilder(batch, expected=sheet.height) as builder:
+            check = LedgerCheck(batch.owner, first_row=sheet.first_row,
+                                first_column=sheet.first_column, blank_formulas=blank,
+                                on_final=lambda rows: builder.add(services.tagged(rows)))
+            outcome = check.run(sheet.rows, progress=lambda n, p: ctx.report(done=n, checked=n,
+                                                                             problems=p))
+            builder.finish()
+        return outcome
     except xlsx.NotAWorkbook as exc:
         raise JobError(_("This file cannot be read as an Excel workbook (.xlsx). Save it from Excel "
                          "or WPS as “Excel 工作簿 (*.xlsx)” and upload it again.")) from exc

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from yiyang.core import audit, crypto, scoping
 from yiyang.core.choices import Action, AuditAction
 from yiyang.elders import bulk
-from yiyang.elders.models import ID_KIND, Elder
+from yiyang.elders.models import ID_KIND
 from yiyang.elders.services import PLAIN_FIELDS, ContactData, ElderData
 from yiyang.jobs import services as jobs
 from yiyang.jobs.models import Job
@@ -106,16 +107,48 @@ def _remove_files(batch: ImportBatch) -> None:
     if batch.staged_file:
         Path(batch.staged_file).unlink(missing_ok=True)
         batch.staged_file = ""
+    _remove_built(batch)
     job = batch.validate_job
     if job is not None and job.input_file:
         transaction.on_commit(lambda name=job.input_file.name: job.input_file.storage.delete(name))
 
 
 # --- staged rows (between the check and the write) -------------------------------------------
+# The valid rows as checked (valid.json.gz: the update of registered elders reads
+# them), and the new elders' registry rows built from them during the check
+# (built-*.pickle, bulk.Prebuilder), so that the write only inserts.
+@contextmanager
+def prebuilder(batch: ImportBatch, *, expected: int):
+    """Build the registry rows of the check's valid rows while the check goes on."""
+    _remove_built(batch)  # a check run again starts afresh
+    try:
+        with bulk.Prebuilder(batch.owner, write_detail(batch), files_dir(batch),
+                             expected=expected) as builder:
+            yield builder
+    except BaseException:
+        _remove_built(batch)
+        raise
+
+
+def tagged(rows: list[list]) -> list[tuple[int, ElderData]]:
+    """Staged rows as (row number, the registry form's data) for bulk.Prebuilder."""
+    return [(row[0], new_elder_data(row)) for row in rows]
+
+
+def _remove_built(batch: ImportBatch) -> None:
+    for path in bulk.built_files(files_dir(batch)):
+        path.unlink(missing_ok=True)
+
+
+def write_detail(batch: ImportBatch) -> str:
+    return f"ledger import #{batch.pk} {batch.file_name}"
+
+
 def save_staged(batch: ImportBatch, rows: list[list]) -> str:
     path = files_dir(batch) / "valid.json.gz"
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as handle:
-        json.dump(rows, handle, ensure_ascii=False, separators=(",", ":"))
+    # One dumps, not dump: json.dump writes each token separately into the gzip stream.
+    with gzip.open(path, "wb", compresslevel=1) as handle:
+        handle.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
     return str(path)
 
 
@@ -141,14 +174,26 @@ def write_batch(batch: ImportBatch, *, progress=None) -> dict:
     batch = ImportBatch.objects.select_for_update().select_related("owner").get(pk=batch.pk)
     if batch.written_at:
         return _written_counts(batch)
+    with bulk.paused_gc():
+        return _write(batch, progress)
+
+
+def _write(batch: ImportBatch, progress) -> dict:
     actor = batch.owner
+    detail = write_detail(batch)
+    paths = bulk.built_files(files_dir(batch))
+    hashes = bulk.load_built_hashes(paths)
     rows = load_staged(batch)
-    registered = _registered(actor, rows)
-    new = [row for row in rows if row[_ID] not in registered]
+    # Registered now (also since the check): skipped or updated, never created.
+    registered = _registered(rows, hashes)
     existing = [row for row in rows if row[_ID] in registered]
-    detail = f"ledger import #{batch.pk} {batch.file_name}"
-    created = bulk.create_elders([_new_elder(row) for row in new], actor=actor, detail=detail,
-                                 progress=progress)
+    # Rows registered at the check and no longer (deleted since) were not built then.
+    unbuilt = [row for row in rows if row[_ID] not in registered and row[0] not in hashes]
+    tags = {row[0] for row in rows if row[_ID] not in registered}
+    del rows  # before the built rows are read: they are the memory peak
+    records = bulk.load_built(paths, tags) + bulk.build_records(actor, detail, tagged(unbuilt))
+    created = bulk.create_built(records, actor=actor, progress=progress)
+    del records
     updated = skipped = 0
     in_scope = {k: pk for k, (pk, region) in registered.items()
                 if region.startswith(actor.scope_prefix or "-")}
@@ -181,6 +226,7 @@ def _remove_files_after_write(batch: ImportBatch) -> None:
 
     def remove():
         Path(staged).unlink(missing_ok=True)
+        _remove_built(batch)
         if job is not None and job.input_file:
             job.input_file.storage.delete(job.input_file.name)
 
@@ -191,17 +237,24 @@ _AT = {name: i for i, name in enumerate(STAGED)}
 _ID = _AT["id_number"]
 
 
-def _registered(actor, rows: list[list]) -> dict[str, tuple[int, str]]:
-    """ID number -> (elder id, village) for the rows' ID numbers registered now."""
-    by_hash = {crypto.blind_index(ID_KIND, row[_ID]): row[_ID] for row in rows}
-    hashes = list(by_hash)
+def _registered(rows: list[list], hashes: dict[int, str]) -> dict[str, tuple[int, str]]:
+    """ID number -> (elder id, village) for the rows' ID numbers registered now
+    (hashes: the blind indexes the check's builders already computed, by row)."""
+    by_hash = {hashes.get(row[0]) or crypto.blind_index(ID_KIND, row[_ID]): row[_ID] for row in rows}
+    digests = list(by_hash)
     found = {}
-    for start in range(0, len(hashes), 900):
-        for digest, pk, region in Elder.objects.filter(
-                id_number_hash__in=hashes[start:start + 900]).values_list(
-                "id_number_hash", "id", "region_id"):
-            found[by_hash[digest]] = (pk, region)
+    step = _REGISTRY_CHUNK
+    with connection.cursor() as cursor:
+        for start in range(0, len(digests), step):
+            chunk = digests[start:start + step]
+            cursor.execute("SELECT id_number_hash, id, region_id FROM elders_elder WHERE "
+                           f"id_number_hash IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            for digest, pk, region in cursor.fetchall():
+                found[by_hash[digest]] = (pk, region)
     return found
+
+
+_REGISTRY_CHUNK = 5000  # under SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 
 def _value(row: list, name: str, default):
@@ -217,7 +270,7 @@ def _contacts(row: list) -> list[ContactData] | None:
                         phone=row[_AT["contact_phone"]])]
 
 
-def _new_elder(row: list) -> ElderData:
+def new_elder_data(row: list) -> ElderData:
     """A staged row as the registry form's data, blank cells as the form's defaults."""
     return ElderData(
         name=row[_AT["name"]], id_number=row[_ID], sex=row[_AT["sex"]],

@@ -134,8 +134,12 @@ class LedgerCheck:
     REGISTRY_CHUNK = 900
 
     def __init__(self, user, today: dt.date | None = None, first_row: int = 1,
-                 first_column: int = 0, blank_formulas: set | None = None):
+                 first_column: int = 0, blank_formulas: set | None = None, on_final=None):
         self.user = user
+        # Called with staged rows known valid and not registered (after the registry
+        # was asked about them): the job builds their registry rows meanwhile.
+        self.on_final = on_final
+        self._window: list[list] = []
         self.first_column = first_column
         self.blank_formulas = blank_formulas or set()
         self.scope = user.scope_prefix or "-"
@@ -207,8 +211,9 @@ class LedgerCheck:
         region = values.get("region")
         if len(self.outcome.problems) == before and region in self.villages:
             # A blank cell is None: a default for a new elder, "unchanged" for an update.
-            self.outcome.valid.append(
-                [number] + [None if (v := values.get(key)) == "" else v for key in STAGED[1:]])
+            staged = [number] + [None if (v := values.get(key)) == "" else v for key in STAGED[1:]]
+            self.outcome.valid.append(staged)
+            self._window.append(staged)
             digest = crypto.blind_index(ID_KIND, values["id_number"])
             self._pending[digest] = (number, values["id_number"], cells)
             return
@@ -313,19 +318,23 @@ class LedgerCheck:
         """ID numbers already registered: in scope they follow the chosen policy (skip
         or update); outside it they are a problem (one elder, one registering area)."""
         pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        found = Elder.objects.filter(id_number_hash__in=list(pending)).values_list(
-            "id_number_hash", "id", "region_id")
-        for digest, pk, region in found:
-            row, value, cells = pending[digest]
-            if region.startswith(self.scope):
-                self.outcome.registered[row] = pk
-            else:
-                self._problem(row, "id_number", value, _(
-                    "This ID number is registered outside your area; ask the bureau to move "
-                    "the elder."))
-                self.outcome.faulty_cells[row] = cells
+        window, self._window = self._window, []
+        if pending:
+            found = Elder.objects.filter(id_number_hash__in=list(pending)).values_list(
+                "id_number_hash", "id", "region_id")
+            for digest, pk, region in found:
+                row, value, cells = pending[digest]
+                if region.startswith(self.scope):
+                    self.outcome.registered[row] = pk
+                else:
+                    self._problem(row, "id_number", value, _(
+                        "This ID number is registered outside your area; ask the bureau to "
+                        "move the elder."))
+                    self.outcome.faulty_cells[row] = cells
+        final = [r for r in window
+                 if r[0] not in self.outcome.faulty_rows and r[0] not in self.outcome.registered]
+        if final and self.on_final:
+            self.on_final(final)
 
 
 # --- cells ------------------------------------------------------------------------------------
