@@ -4,6 +4,7 @@ whenever the page thinks it missed something)."""
 
 from __future__ import annotations
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -59,6 +60,16 @@ class AlarmConsoleConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+
+    async def dispatch(self, message):
+        # Channels runs close_old_connections() before every handler, on the thread
+        # that stores device events: each push waited there behind the intake's batch,
+        # and closed its database connection (reopened for the next batch). The reads
+        # here clean up their own connection (_read), so no handler needs it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", ()):

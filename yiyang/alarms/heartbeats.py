@@ -102,7 +102,8 @@ def write(latest: dict[int, tuple]) -> None:
             cursor.execute(_POSTGRES, [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids],
                                        [latest[i][2] for i in ids]])
         else:
-            adapt = connection.ops.adapt_datetimefield_value
+            from yiyang.alarms.hotpath import sqlite_datetime as adapt  # cached: many share a time
+
             cursor.executemany(_SQLITE, [
                 (adapt(at), battery, signal, device_id, adapt(at))
                 for device_id, (at, battery, signal) in latest.items()

@@ -157,8 +157,9 @@ class Bridge:
                 wait = max(next_flush - time.monotonic(), 0.001)
                 self._read(min(wait, IDLE_FLUSH_S) if self.unacked else wait)
                 batch, self.inbox = self.inbox, []
+                now = timezone.now()  # one receiving time for what one read brought
                 for message in batch:
-                    self.handle(message)
+                    self.handle(message, now)
                 # The broker sends only so many unacknowledged messages (its
                 # max_inflight_messages, 20 by default): write early when many wait
                 # for their ack, or when nothing more came (the broker may be waiting).
@@ -198,10 +199,10 @@ class Bridge:
         if readable:
             self.client.read_packets(self.inbox)
 
-    def handle(self, message) -> None:
+    def handle(self, message, now=None) -> None:
         try:
             device, data = self._authenticate(message)
-            now = timezone.now()
+            now = now or timezone.now()
             event = intake.event_from(data, now)
         except intake.Rejected as exc:
             intake.count_rejection(f"mqtt_{exc.reason}"[:24])
