@@ -292,7 +292,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def _build_to_file(tagged: list[tuple], path: str) -> str:
+def _build_to_file(tagged: list[tuple], path: str, convert=None) -> str:
+    if convert is not None:
+        tagged = [(tag, convert(item)) for tag, item in tagged]
     records = _worker.records(tagged)
     with paused_gc(), open(path, "wb") as handle:
         # First the ID numbers' blind indexes alone (read without the rows), then the rows.
@@ -305,15 +307,17 @@ class Prebuilder:
     """Builds new elders' rows ahead of their write, into files of `folder`:
 
         with Prebuilder(actor, detail, folder, expected=n) as builder:
-            builder.add([(tag, ElderData), ...])   # as often as needed
+            builder.add([(tag, ElderData), ...])   # as often as needed (or items that
+                                                   # convert= turns into ElderData)
             paths = builder.finish()
         records = load_built(paths)                # later, maybe in another process
 
     From PARALLEL_FROM expected rows the chunks are built in forked processes while
     the caller goes on; they never touch the database connection."""
 
-    def __init__(self, actor, detail: str, folder: Path, *, expected: int):
+    def __init__(self, actor, detail: str, folder: Path, *, expected: int, convert=None):
         self._builder = _Builder(actor, detail)
+        self._convert = convert  # item -> ElderData, run by the builders (a module-level function)
         self._folder = Path(folder)
         self._parallel = (expected >= PARALLEL_FROM
                           and "fork" in multiprocessing.get_all_start_methods())
@@ -349,13 +353,13 @@ class Prebuilder:
         path = str(self._folder / f"built-{len(self._built):05d}.pickle")
         if not self._parallel:
             _worker = self._builder
-            self._built.append(_build_to_file(tagged, path))
+            self._built.append(_build_to_file(tagged, path, self._convert))
             return
         if self._pool is None:
             _worker = self._builder
             self._pool = ProcessPoolExecutor(BUILDERS, mp_context=multiprocessing.get_context("fork"),
                                              initializer=_die_with_parent)
-        self._built.append(self._pool.submit(_build_to_file, tagged, path))
+        self._built.append(self._pool.submit(_build_to_file, tagged, path, self._convert))
 
 
 @contextmanager

@@ -50,7 +50,7 @@ def _check(ctx: JobContext, batch: ImportBatch) -> Outcome:
         with bulk.paused_gc(), services.prebuilder(batch, expected=sheet.height) as builder:
             check = LedgerCheck(batch.owner, first_row=sheet.first_row,
                                 first_column=sheet.first_column, blank_formulas=blank,
-                                on_final=lambda rows: builder.add(services.tagged(rows)))
+                                on_final=lambda rows: builder.add([(row[0], row) for row in rows]))
             outcome = check.run(sheet.rows, progress=lambda n, p: ctx.report(done=n, checked=n,
                                                                              problems=p))
             builder.finish()

@@ -119,11 +119,12 @@ def _remove_files(batch: ImportBatch) -> None:
 # (built-*.pickle, bulk.Prebuilder), so that the write only inserts.
 @contextmanager
 def prebuilder(batch: ImportBatch, *, expected: int):
-    """Build the registry rows of the check's valid rows while the check goes on."""
+    """Build the registry rows of the check's valid rows while the check goes on:
+    builder.add([(row number, staged row), ...]); the builders make the ElderData."""
     _remove_built(batch)  # a check run again starts afresh
     try:
         with bulk.Prebuilder(batch.owner, write_detail(batch), files_dir(batch),
-                             expected=expected) as builder:
+                             expected=expected, convert=new_elder_data) as builder:
             yield builder
     except BaseException:
         _remove_built(batch)
