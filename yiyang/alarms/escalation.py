@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from asgiref.sync import async_to_sync
 from django.db import connection, transaction
 from django.db.models import Count, Max
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -183,11 +184,19 @@ class _AlarmRow(SimpleNamespace):
         return self.id
 
 
+def id_list(ids):
+    """For `pk__in`: on PostgreSQL one array parameter (a short query text that psycopg
+    parses once, not one placeholder per id), elsewhere the list."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return list(ids)
+
+
 def run_batch(claimed: list[tuple[int, int, int]], now: dt.datetime) -> int:
     """The work of many claimed steps: a few statements for the whole batch."""
     steps = {alarm_id: step for _, alarm_id, step in claimed}
     alarms = [_AlarmRow(**row) for row in Alarm.objects.select_for_update(of=("self",))
-              .filter(pk__in=steps, status=AlarmStatus.OPEN).order_by("id").values(*_ALARM_FIELDS)]
+              .filter(pk__in=id_list(steps), status=AlarmStatus.OPEN).order_by("id").values(*_ALARM_FIELDS)]
     if not alarms:
         return 0
     contacts = _contacts([a.elder_id for a in alarms if steps[a.id] > 1])
@@ -219,20 +228,34 @@ INSERT_CHUNK = 500
 
 def insert_rows(table: str, columns: tuple, rows: list[tuple], *, returning: bool = False,
                 ignore_conflicts: bool = False) -> list[int]:
-    """Multi-row INSERTs (RETURNING id in row order, as Django's bulk_create relies on
-    on both backends), without building a model instance per row."""
+    """Multi-row INSERTs without a model instance per row; RETURNING id in row order
+    (as Django's bulk_create relies on, on both backends). PostgreSQL: one array per
+    column through unnest(), as bulk_create does there."""
+    if not rows:
+        return []
+    tail = (" ON CONFLICT DO NOTHING" if ignore_conflicts else "") + (" RETURNING id" if returning else "")
+    head = f"INSERT INTO {table} ({', '.join(columns)}) "
     ids: list[int] = []
-    line = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{PG_TYPES[c]}[]" for c in columns)
+            columns_of_rows = [list(col) for col in zip(*rows, strict=True)]
+            cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns_of_rows)
+            return [row[0] for row in cursor.fetchall()] if returning else []
+        line = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for low in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[low:low + INSERT_CHUNK]
-            sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([line] * len(chunk))}"
-                   + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
-                   + (" RETURNING id" if returning else ""))
-            cursor.execute(sql, [value for row in chunk for value in row])
+            cursor.execute(f"{head}VALUES {', '.join([line] * len(chunk))}{tail}",
+                           [value for row in chunk for value in row])
             if returning:
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+PG_TYPES = {"alarm_id": "bigint", "kind": "text", "name": "text", "phone_enc": "text",
+            "phone_masked": "text", "token": "text", "status": "text", "attempts": "integer", "error": "text",
+            "created": "timestamptz", "at": "timestamptz", "actor_name": "text", "detail": "text",
+            "step": "integer", "due_at": "timestamptz"}
 
 
 def _mark_escalated(alarms: list, steps: dict, activity_ids: list[int], at) -> None:
@@ -241,8 +264,14 @@ def _mark_escalated(alarms: list, steps: dict, activity_ids: list[int], at) -> N
         alarm.escalation_step, alarm.seq = steps[alarm.id], activity_id
         rows.append((alarm.escalation_step, alarm.seq, at, alarm.id))
     with connection.cursor() as cursor:
-        cursor.executemany("UPDATE alarms_alarm SET escalation_step = %s, seq = %s, last_updated = %s "
-                           "WHERE id = %s", rows)
+        if connection.vendor != "postgresql":  # SQLite: in-process, no round trips
+            cursor.executemany("UPDATE alarms_alarm SET escalation_step = %s, seq = %s, last_updated = %s "
+                               "WHERE id = %s", rows)
+            return
+        cursor.execute("UPDATE alarms_alarm AS a SET escalation_step = v.step, seq = v.seq, "
+                       "last_updated = %s FROM unnest(%s::smallint[], %s::bigint[], %s::bigint[]) "
+                       "AS v(step, seq, id) WHERE a.id = v.id",
+                       [at, [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows]])
 
 
 def _after_commit(note_ids: list[int], payloads: list) -> None:
@@ -303,7 +332,7 @@ def _contacts(elder_ids: list[int]) -> dict[int, list]:
     found: dict[int, list] = {}
     if not elder_ids:
         return found
-    rows = (EmergencyContact.objects.filter(elder_id__in=set(elder_ids))
+    rows = (EmergencyContact.objects.filter(elder_id__in=id_list(set(elder_ids)))
             .order_by("elder_id", "position", "id")
             .values_list("elder_id", "name", "relation", "phone_enc", "phone_masked"))
     for elder_id, *contact in rows:
@@ -386,9 +415,11 @@ def text_of(note: Notification) -> str:
     return texts().of(note, alarm.type, alarm.elder.name, alarm.region.name)
 
 
-_CLAIM_SEND = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id IN ("
-               "SELECT id FROM alarms_notification WHERE status = %s{ids} ORDER BY id LIMIT %s{lock}) "
-               "RETURNING id")
+_CLAIM_RETRIES = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id IN ("
+                  "SELECT id FROM alarms_notification WHERE status = %s AND created < %s ORDER BY id "
+                  "LIMIT %s{lock}) RETURNING id")
+_CLAIM_FRESH = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id {ids} "
+                "RETURNING id")
 
 
 _SEND_FIELDS = ("id", "kind", "name", "phone_enc", "token", "attempts", "alarm_id", "alarm__type",
@@ -404,7 +435,7 @@ def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
         return 0
     wording, backend = texts(), gateway()
     sent, failed = [], []
-    for row in Notification.objects.filter(pk__in=claimed).order_by("id").values(*_SEND_FIELDS):
+    for row in Notification.objects.filter(pk__in=id_list(claimed)).order_by("id").values(*_SEND_FIELDS):
         note = SimpleNamespace(**row)
         message = Message(to=crypto.unseal(note.phone_enc), name=note.name, kind=note.kind,
                           text=wording.of(note, note.alarm__type, note.alarm__elder__name,
@@ -415,8 +446,8 @@ def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
             sent.append(note.id)
         except GatewayError as exc:
             failed.append((note, str(exc)[:200]))
-    Notification.objects.filter(pk__in=sent).update(status=NotificationStatus.SENT, sent_at=timezone.now(),
-                                                    error="")
+    Notification.objects.filter(pk__in=id_list(sent)).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), error="")
     for note, error in failed:
         gave_up = note.attempts >= MAX_ATTEMPTS
         Notification.objects.filter(pk=note.id).update(
@@ -425,17 +456,21 @@ def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
 
 
 def _claim_sends(ids: list[int] | None, limit: int) -> list[int]:
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    params: list = [NotificationStatus.PENDING, NotificationStatus.PENDING]
-    if ids is None:
-        # Retries only: a fresh notification is being sent after its step's commit.
-        where_ids = " AND created < %s"
-        params.append(connection.ops.adapt_datetimefield_value(timezone.now() - RETRY_AFTER))
-    elif not ids:
+    """Count an attempt for each notification to send now, and return their ids: the
+    given fresh ones (still pending), or up to `limit` retries older than RETRY_AFTER
+    (a fresh notification is being sent after its step's commit)."""
+    pending = NotificationStatus.PENDING.value
+    if ids is not None and not ids:
         return []
+    if ids is None:
+        lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        older = connection.ops.adapt_datetimefield_value(timezone.now() - RETRY_AFTER)
+        sql, params = _CLAIM_RETRIES.format(lock=lock), [pending, pending, older, limit]
+    elif connection.vendor == "postgresql":
+        sql, params = _CLAIM_FRESH.format(ids="= ANY(%s)"), [pending, list(ids)]
     else:
-        where_ids = " AND id IN (" + ", ".join(["%s"] * len(ids)) + ")"
-        params += list(ids)
+        sql = _CLAIM_FRESH.format(ids="IN (" + ", ".join(["%s"] * len(ids)) + ")")
+        params = [pending, *ids]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SEND.format(ids=where_ids, lock=lock), [*params, limit])
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
