@@ -133,8 +133,10 @@ def _join(cursor, device, alarm_type, row, now, detail) -> tuple[int, events.Ala
     seq = add_activity(cursor, alarm_pk, ActivityKind.REPEATED, now, detail)
     cursor.execute("UPDATE alarms_alarm SET event_count = event_count + 1, last_event_at = %s, seq = %s, "
                    "last_updated = %s WHERE id = %s", [cursor.at(now), seq, cursor.at(now), alarm_pk])
-    if not isinstance(raised_at, dt.datetime):  # SQLite hands back text
+    if not isinstance(raised_at, dt.datetime):  # SQLite hands back text…
         raised_at = connection.ops.convert_datetimefield_value(raised_at, None, connection)
+    if raised_at.tzinfo is None:  # …or a naive UTC time: the console needs the offset
+        raised_at = raised_at.replace(tzinfo=dt.UTC)
     summary = _summary(alarm_pk, seq, alarm_type, priority, status, device, raised_at, count + 1)
     summary.update(acknowledged_by=acked_by or "", responder=responder or "",
                    responder_state="arrived" if arrived else "accepted" if accepted else "")
