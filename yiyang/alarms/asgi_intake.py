@@ -22,12 +22,44 @@ BATCH = 200
 UNAVAILABLE = intake.Result(503, {"error": "unavailable", "detail": "Not stored; send it again."})
 
 
+CHECKPOINT_S = 1.0
+_checkpointing = {"on": False, "writer": None}
+
+
+def _checkpoint() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+async def _checkpoint_sqlite() -> None:
+    """SQLite: copy the write-ahead log into the database (and sync it) every second on
+    a connection of its own. Left to SQLite, the commit that crosses 1,000 pages does it
+    and waits for the disk: every few seconds at 400 events/s, answers took 0.3–1 s."""
+    while True:
+        await asyncio.sleep(CHECKPOINT_S)
+        try:
+            await sync_to_async(_checkpoint, thread_sensitive=False)()
+        except Exception:
+            log.exception("SQLite checkpoint failed")
+
+
+def _writer_connection() -> None:
+    """With the checkpoint above running, the writing connection does none itself."""
+    if not _checkpointing["on"] or connection.vendor != "sqlite":
+        return
+    connection.ensure_connection()
+    if _checkpointing["writer"] != id(connection.connection):
+        connection.connection.execute("PRAGMA wal_autocheckpoint = 0")
+        _checkpointing["writer"] = id(connection.connection)
+
+
 def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
     """Store every waiting event in one transaction (each in its own savepoint): one
     commit for many under load, the same answer as alone when there is one. Nothing
     is answered before the commit. The intake keeps its database connection (opening
     one per event would cost more than the event); a failed one is dropped."""
     try:
+        _writer_connection()
         with transaction.atomic():
             return intake.receive_many(requests)
     except Exception:
@@ -196,6 +228,9 @@ async def lifespan(scope, receive, send) -> None:
             tasks.append(loop.create_task(_write_heartbeats(buffer)))
             if conf.TICKER_IN_SERVER:
                 tasks.append(loop.create_task(Ticker().run_async()))
+            if connection.vendor == "sqlite":
+                _checkpointing["on"] = True
+                tasks.append(loop.create_task(_checkpoint_sqlite()))
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             for task in tasks:
