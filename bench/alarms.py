@@ -98,10 +98,14 @@ def prepare(devices: int, log) -> None:
         _elders_and_devices(have, devices)
     _operator()
     log("Clearing earlier runs' events and alarms…")
+    tables = ("alarms_notification", "alarms_escalationtimer", "alarms_alarmactivity",
+              "alarms_deviceevent", "alarms_alarm", "alarms_deviceworkitem")
     with connection.cursor() as cursor:
-        for table in ("alarms_notification", "alarms_escalationtimer", "alarms_alarmactivity",
-                      "alarms_deviceevent", "alarms_alarm", "alarms_deviceworkitem"):
-            cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "postgresql":  # no dead rows left for autovacuum to chew on mid-run
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
     Device.objects.update(status="active", last_seen_at=timezone.now(), signal=None, battery=None)
 
 
