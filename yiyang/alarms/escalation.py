@@ -360,14 +360,15 @@ def _community_workers(region_code: str) -> list[User]:
 
 def _note_row(alarm_id: int, person: Person, at) -> tuple:
     return (alarm_id, str(person.kind), person.name[:60], person.phone_enc, person.phone_masked,
-            secrets.token_urlsafe(32), PENDING, 0, "", at)
+            secrets.token_urlsafe(32), PENDING, 1, "", at)
 
 
 def notify(alarm: Alarm, people: list[tuple[str, str, str]]) -> list[Notification]:
     """Notifications to (kind, name, phone) written now, sent after commit."""
     created = []
     for kind, name, phone in people:
-        note = Notification(alarm=alarm, kind=kind, name=name[:60], token=secrets.token_urlsafe(32))
+        note = Notification(alarm=alarm, kind=kind, name=name[:60], token=secrets.token_urlsafe(32),
+                            attempts=1)
         note.set_phone(phone)
         note.save()
         created.append(note)
@@ -418,8 +419,6 @@ def text_of(note: Notification) -> str:
 _CLAIM_RETRIES = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id IN ("
                   "SELECT id FROM alarms_notification WHERE status = %s AND created < %s ORDER BY id "
                   "LIMIT %s{lock}) RETURNING id")
-_CLAIM_FRESH = ("UPDATE alarms_notification SET attempts = attempts + 1 WHERE status = %s AND id {ids} "
-                "RETURNING id")
 
 
 _SEND_FIELDS = ("id", "kind", "name", "phone_enc", "token", "attempts", "alarm_id", "alarm__type",
@@ -427,15 +426,18 @@ _SEND_FIELDS = ("id", "kind", "name", "phone_enc", "token", "attempts", "alarm_i
 
 
 def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
-    """Send notifications waiting in the outbox. Each attempt is claimed first (all of
-    them in one statement), so two runners never send the same attempt; the results
-    are written back in one statement per outcome."""
-    claimed = _claim_sends(ids, limit)
+    """Send notifications waiting in the outbox: the given fresh ones (written with
+    their first attempt counted, by the transaction that created them, so sending
+    them needs no claim of its own), or up to `limit` retries, each attempt claimed
+    first (all in one statement) so two runners never send the same one. Results are
+    written back in one statement per outcome."""
+    claimed = _claim_retries(limit) if ids is None else list(ids)
     if not claimed:
         return 0
     wording, backend = texts(), gateway()
     sent, failed = [], []
-    for row in Notification.objects.filter(pk__in=id_list(claimed)).order_by("id").values(*_SEND_FIELDS):
+    rows = Notification.objects.filter(pk__in=id_list(claimed), status=NotificationStatus.PENDING)
+    for row in rows.order_by("id").values(*_SEND_FIELDS):
         note = SimpleNamespace(**row)
         message = Message(to=crypto.unseal(note.phone_enc), name=note.name, kind=note.kind,
                           text=wording.of(note, note.alarm__type, note.alarm__elder__name,
@@ -455,22 +457,12 @@ def send_pending(ids: list[int] | None = None, limit: int = 100) -> int:
     return len(sent)
 
 
-def _claim_sends(ids: list[int] | None, limit: int) -> list[int]:
-    """Count an attempt for each notification to send now, and return their ids: the
-    given fresh ones (still pending), or up to `limit` retries older than RETRY_AFTER
-    (a fresh notification is being sent after its step's commit)."""
+def _claim_retries(limit: int) -> list[int]:
+    """Count a further attempt for up to `limit` notifications still pending after
+    RETRY_AFTER (a fresh one is being sent after its step's commit), and return them."""
     pending = NotificationStatus.PENDING.value
-    if ids is not None and not ids:
-        return []
-    if ids is None:
-        lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-        older = connection.ops.adapt_datetimefield_value(timezone.now() - RETRY_AFTER)
-        sql, params = _CLAIM_RETRIES.format(lock=lock), [pending, pending, older, limit]
-    elif connection.vendor == "postgresql":
-        sql, params = _CLAIM_FRESH.format(ids="= ANY(%s)"), [pending, list(ids)]
-    else:
-        sql = _CLAIM_FRESH.format(ids="IN (" + ", ".join(["%s"] * len(ids)) + ")")
-        params = [pending, *ids]
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    older = connection.ops.adapt_datetimefield_value(timezone.now() - RETRY_AFTER)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_CLAIM_RETRIES.format(lock=lock), [pending, pending, older, limit])
         return [row[0] for row in cursor.fetchall()]
