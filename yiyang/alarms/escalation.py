@@ -346,12 +346,13 @@ def community_workers(region_code: str) -> list[Person]:
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
     workers = [Person(RecipientKind.WORKER, str(u), u.phone_enc, u.phone_masked)
-               for u in _community_workers(region_code)]
+               for u in community_users(region_code)]
     _workers[region_code] = (time.monotonic() + CACHE_S, workers)
     return workers
 
 
-def _community_workers(region_code: str) -> list[User]:
+def community_users(region_code: str) -> list[User]:
+    """The active village workers of a village, else its town's workers."""
     village = list(User.objects.filter(role=Role.VILLAGE_WORKER, scope_region_id=region_code,
                                        is_active=True).order_by("id"))
     return village or list(User.objects.filter(

@@ -108,7 +108,7 @@ def applied_to_children(region: Region, parent: Applied, children: list[Region])
 
 def notified_workers(region: Region) -> list[User]:
     """The community workers step 1 notifies for alarms in a village (else its town's)."""
-    return escalation._community_workers(region.code)
+    return escalation.community_users(region.code)
 
 
 # --- changes -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from yiyang.alarms.forms import (
 )
 from yiyang.alarms.models import Alarm, Device, DeviceWorkItem, Notification
 from yiyang.core import scoping
-from yiyang.core.choices import Action
+from yiyang.core.choices import Action, RegionLevel
 
 
 def _require_console(user) -> None:
@@ -301,7 +301,8 @@ def _ladder_context(request, region, current, form) -> dict:
     user = request.user
     children = list(scoping.visible_regions(user).children_of(region))
     trail = [r for r in region.ancestors() if r.code.startswith(user.scope_prefix or "-")]
-    workers = ladders.notified_workers(region) if region.level == 5 else []
+    is_village = region.level == RegionLevel.VILLAGE
+    workers = ladders.notified_workers(region) if is_village else []
     return {
         "region": region, "current": current, "source": ladders.describe_source(current),
         "children": [(item, ladders.describe_source(item))
@@ -310,7 +311,7 @@ def _ladder_context(request, region, current, form) -> dict:
         "can_edit": ladders.may_edit(user), "can_reveal": scoping.may_reveal(user, "phone"),
         "can_reveal_supervisor": scoping.may_reveal(user, "phone") and scoping.region_in_scope(
             user, current.source),
-        "workers": workers, "phone_form": WorkerPhoneForm(prefix="worker"),
+        "workers": workers, "is_village": is_village,
     }
 
 
