@@ -224,6 +224,39 @@ def test_registered_elders_are_skipped_or_updated_with_history(county, django_ca
     assert ours == counts()
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["in-process", "forked-builders"])
+def test_the_write_asks_the_registry_again_rows_built_at_the_check_are_not_trusted(
+        county, forked, monkeypatch, django_capture_on_commit_callbacks):
+    """The new elders' rows are built during the check; the write re-asks the registry:
+    an ID registered since the check is skipped, not created twice, and a registered
+    elder deleted since the check (not built then) is created."""
+    from yiyang.elders import bulk
+
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0 if forked else 10**9)
+    town = county.users["town"]
+    a1 = county.elders["a1"]
+    born = dt.date(1948, 4, 4)
+    late, gone = ledger_row("后登记", born=born), ledger_row(a1.name, born=a1.birth_date,
+                                                             身份证号=a1.id_number)
+    batch = run_import(town, workbook_bytes([ledger_row("陈新人"), late, gone]),
+                       django_capture_on_commit_callbacks)
+    assert (batch.rows_valid, batch.registered_count) == (3, 1)
+    # Meanwhile someone registers one of the new elders in the form, and a1 leaves.
+    elder_services.create_elder(elder_data(VILLAGE_A1, name="后登记", birth_date=born,
+                                           id_number=late["身份证号"]), actor=town)
+    Elder.objects.filter(pk=a1.pk).delete()
+    stats.rebuild()
+
+    batch = decide(batch, "write_all", django_capture_on_commit_callbacks)
+    assert (batch.created_count, batch.skipped_count) == (2, 1)
+    assert Elder.objects.filter(name="后登记").count() == 1
+    assert Elder.objects.search(gone["身份证号"]).get().name == a1.name
+    assert Elder.objects.filter(name="陈新人").exists()
+    ours = counts()
+    stats.rebuild()
+    assert ours == counts()
+
+
 def test_the_error_workbook_holds_the_faulty_rows_highlighted(county, client,
                                                               django_capture_on_commit_callbacks):
     town = county.users["town"]
