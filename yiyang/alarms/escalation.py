@@ -157,7 +157,7 @@ def run_due(now: dt.datetime | None = None, limit: int = 200) -> int:
 
 _CLAIM = ("UPDATE alarms_escalationtimer SET done_at = %s WHERE done_at IS NULL AND id IN ("
           "SELECT id FROM alarms_escalationtimer WHERE done_at IS NULL AND due_at <= %s "
-          "ORDER BY due_at, id LIMIT %s{lock}) RETURNING id, alarm_id, step")
+          "ORDER BY due_at LIMIT %s{lock}) RETURNING id, alarm_id, step")
 
 
 def claim_due(now: dt.datetime, limit: int) -> list[tuple[int, int, int]]:

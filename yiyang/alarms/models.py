@@ -219,7 +219,13 @@ class EscalationTimer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["alarm", "step"], name="escalationtimer_alarm_step"),
         ]
-        indexes = [models.Index(fields=["done_at", "due_at"], name="escalationtimer_due")]
+        indexes = [
+            models.Index(fields=["done_at", "due_at"], name="escalationtimer_due"),
+            # What the runners claim: only the pending timers, in due order (the table
+            # keeps every alarm's done timers; without it PostgreSQL scanned them all).
+            models.Index(fields=["due_at"], condition=Q(done_at__isnull=True),
+                         name="escalationtimer_pending"),
+        ]
 
     def __str__(self):
         return f"{self.alarm_id} step {self.step} at {self.due_at:%H:%M:%S}"
