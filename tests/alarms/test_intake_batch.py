@@ -73,3 +73,27 @@ def test_a_failed_batch_is_stored_again_event_by_event(county, monkeypatch):
     assert [r.status for r in results] == [200, 200]
     assert DeviceEvent.objects.count() == 2 and Alarm.objects.count() == 2
     assert {a.type for a in Alarm.objects.all()} == {"sos", "gas"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_arriving_together_are_stored_once_each_whatever_lane_takes_them(county):
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+
+    from yiyang.alarms import asgi_intake
+
+    keys = [make_device(county, elder=name)[1] for name in ("a1", "a2", "b1")]
+
+    async def send_all():  # one by one, a millisecond apart: each lane takes some
+        writer, sent = asgi_intake.writer(), []
+        for n in range(60):
+            sent.append(asyncio.ensure_future(writer.submit(*_request(keys[n % 3], event("sos", f"c-{n}")))))
+            await asyncio.sleep(0.001)
+        return await asyncio.gather(*sent)
+
+    results = async_to_sync(send_all)()
+    assert [r.status for r in results] == [200] * 60
+    assert DeviceEvent.objects.count() == 60 and Alarm.objects.count() == 3  # one open alarm per elder
+    assert sorted(Alarm.objects.values_list("event_count", flat=True)) == [20, 20, 20]
+    assert len({r.body["alarm"] for r in results}) == 3
