@@ -55,25 +55,30 @@ def _writer_connection() -> None:
 
 
 def _receive_batch(requests: list[tuple[str, bytes]]) -> list[intake.Result]:
-    """Store every waiting event in one transaction (each in its own savepoint): one
-    commit for many under load, the same answer as alone when there is one. Nothing
-    is answered before the commit. The intake keeps its database connection (opening
-    one per event would cost more than the event); a failed one is dropped."""
+    """Store every waiting event in one transaction: one commit for many under load, the
+    same answer as alone when there is one. Nothing is answered before the commit. The
+    intake keeps its database connection (opening one per event would cost more than
+    the event); a failed one is dropped."""
     try:
         _writer_connection()
         with transaction.atomic():
             return intake.receive_many(requests)
     except Exception:
-        # A database error (e.g. a race with another process on the same alarm) aborts
-        # the transaction: again, each event in a savepoint that can be retried alone.
+        # A database error (e.g. a race with another process or lane on the same alarm)
+        # aborts the transaction: again, each event in a transaction of its own (holding
+        # no locks while it waits for another writer's), retried alone.
         log.info("a batch of %s device events is retried event by event", len(requests), exc_info=True)
+    return [_receive_alone(authorization, body) for authorization, body in requests]
+
+
+def _receive_alone(authorization: str, body: bytes) -> intake.Result:
     try:
         with transaction.atomic():
-            return [intake.receive(a, b) for a, b in requests]
+            return intake.receive(authorization, body)
     except Exception:
-        log.exception("storing %s device events failed", len(requests))
+        log.exception("storing a device event failed")
         connection.close()
-        return [UNAVAILABLE] * len(requests)
+        return UNAVAILABLE
 
 
 class Pusher:

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from threading import Lock
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -228,6 +228,10 @@ def receive_many(requests: list[tuple[str, bytes]], channel: str = Channel.HTTP)
             continue
         pending.append((len(results), device, event))
         results.append(None)
+    # In one order in every batch (elder, alarm kind, device, event id): two writer lanes
+    # then take the rows' locks in the same order and cannot deadlock each other.
+    pending.sort(key=lambda item: (item[1].elder_id, alarm_type_of(item[2]) or "", item[1].id,
+                                   item[2].event_id))
     if pending:
         for (index, _d, _e), result in zip(pending, _store_pg([(d, e) for _i, d, e in pending], channel, now),
                                            strict=True):
@@ -245,9 +249,10 @@ def store(device: DeviceRef, event: EventIn, channel: str, now: dt.datetime,
     for _attempt in range(3):
         try:
             return _store_once(device, event, channel, now, savepoint=True)
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
             # A concurrent writer stored the same event id, or opened the same alarm
-            # first: the next attempt finds it and answers or joins.
+            # first (or a deadlock with it chose this one): the next attempt finds it
+            # and answers or joins.
             continue
     raise RuntimeError("could not store the event after three attempts")
 
