@@ -35,13 +35,18 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def asgi_url(county):
+def asgi_url(county, monkeypatch):
     """yiyang.asgi.application under uvicorn in a thread, on this test's database.
 
     pytest-django's live server speaks HTTP only. Every thread (the event loop, the
     database thread of the intake, each request's thread) uses the test's own
-    connection, as Django's LiveServerThread does for its threads."""
+    connection, as Django's LiveServerThread does for its threads. So the server runs
+    without its ticker: its transaction every second would interleave with the test's
+    own writes on that one connection ("no such savepoint"); these flows need no timer."""
+    from yiyang.alarms import conf
     from yiyang.asgi import application
+
+    monkeypatch.setattr(conf, "TICKER_IN_SERVER", False)
 
     shared = connections["default"]
     shared.inc_thread_sharing()

@@ -243,7 +243,7 @@ async def lifespan(scope, receive, send) -> None:
             tasks.append(loop.create_task(_write_heartbeats(buffer)))
             if conf.TICKER_IN_SERVER:
                 tasks.append(loop.create_task(Ticker().run_async()))
-            if connection.vendor == "sqlite":
+            if connection.vendor == "sqlite" and not connection.is_in_memory_db():  # no WAL in memory
                 _checkpointing["on"] = True
                 tasks.append(loop.create_task(_checkpoint_sqlite()))
             await send({"type": "lifespan.startup.complete"})
