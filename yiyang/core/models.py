@@ -103,7 +103,26 @@ class Organisation(BaseModel):
         return self.name
 
 
-class User(AbstractUser):
+class SealedPhone(models.Model):
+    """A person's phone number, personal data like an elder's: sealed at rest (AES-GCM),
+    shown masked, revealed only on purpose."""
+
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_enc = crypto.seal(phone) if phone else ""
+        self.phone_masked = masking.mask_phone(phone) if phone else ""
+
+    @property
+    def phone(self) -> str:
+        return crypto.unseal(self.phone_enc) if self.phone_enc else ""
+
+
+class User(AbstractUser, SealedPhone):
     """A person who logs in: one role, one region scope, maybe one organisation."""
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
@@ -115,9 +134,6 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, models.PROTECT, null=True, blank=True, verbose_name=_("organisation")
     )
-    # Personal data like an elder's phone: sealed, shown masked, revealed with an audit entry.
-    phone_enc = models.TextField(blank=True, editable=False)
-    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -130,14 +146,6 @@ class User(AbstractUser):
     @property
     def scope_prefix(self) -> str | None:
         return self.scope_region.prefix if self.scope_region_id else None
-
-    def set_phone(self, phone: str) -> None:
-        self.phone_enc = crypto.seal(phone)
-        self.phone_masked = masking.mask_phone(phone)
-
-    @property
-    def phone(self) -> str:
-        return crypto.unseal(self.phone_enc)
 
 
 class AuditLogQuerySet(models.QuerySet):

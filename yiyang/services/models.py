@@ -16,10 +16,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core import crypto
-from yiyang.core.models import BaseModel, Organisation, Region
+from yiyang.core.models import BaseModel, Organisation, Region, SealedPhone
 from yiyang.elders.models import Elder
-from yiyang.lib import masking
 from yiyang.services.choices import (
     Category,
     Channel,
@@ -114,7 +112,7 @@ class ProviderOffer(BaseModel):
         return f"{self.provider} · {self.item} ¥{self.price}"
 
 
-class Caregiver(BaseModel):
+class Caregiver(BaseModel, SealedPhone):
     """A caregiver (护理员) of a provider, maybe with a login (role caregiver)."""
 
     provider = models.ForeignKey(Organisation, models.PROTECT, related_name="caregivers",
@@ -122,9 +120,6 @@ class Caregiver(BaseModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                 related_name="caregiver", verbose_name=_("login"))
     name = models.CharField(_("name"), max_length=50)
-    # Personal data like an elder's phone: sealed, shown masked.
-    phone_enc = models.TextField(blank=True, editable=False)
-    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     skills = models.JSONField(_("skills"), default=list, blank=True)
     home_lat = models.FloatField(_("home base latitude"), null=True, blank=True)
     home_lng = models.FloatField(_("home base longitude"), null=True, blank=True)
@@ -138,14 +133,6 @@ class Caregiver(BaseModel):
 
     def __str__(self):
         return self.name
-
-    def set_phone(self, phone: str) -> None:
-        self.phone_enc = crypto.seal(phone) if phone else ""
-        self.phone_masked = masking.mask_phone(phone) if phone else ""
-
-    @property
-    def phone(self) -> str:
-        return crypto.unseal(self.phone_enc) if self.phone_enc else ""
 
 
 class Certificate(BaseModel):
