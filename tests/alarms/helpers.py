@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import time
 
 from django.utils import timezone
 
@@ -42,3 +43,13 @@ def town_b_operator():
 
     return User.objects.filter(username="operator_b").first() or make_user("operator_b", Role.OPERATOR,
                                                                           TOWN_B)
+
+
+def wait_for(condition, seconds: float = 10) -> bool:
+    """Poll until condition() holds (the bridge writes in batches on its own thread)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from tests.alarms.helpers import event, make_device
+from tests.alarms.helpers import event, make_device, wait_for
 from tests.fixtures import county_fixture  # noqa: F401
 from yiyang.alarms import intake
 from yiyang.alarms.models import Alarm, Device, DeviceEvent, IntakeRejection
@@ -19,14 +18,6 @@ from yiyang.alarms.mqtt import Bridge
 
 BROKER = "mqtt://127.0.0.1:1883"
 
-
-def _wait_for(condition, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,9 +38,9 @@ def test_the_bridge_stores_events_and_heartbeats_from_the_broker(county):
                         {**event("sos"), "key": "yyd_wrong"}, b"not json"):
             body = payload if isinstance(payload, bytes) else json.dumps(payload)
             publisher.publish(topic, body, qos=1).wait_for_publish(5)
-        assert _wait_for(lambda: bridge.counts["refused"] == 2 and bridge.counts["heartbeats"] == 1
+        assert wait_for(lambda: bridge.counts["refused"] == 2 and bridge.counts["heartbeats"] == 1
                          and bridge.counts["events"] == 2), bridge.counts
-        assert _wait_for(lambda: Device.objects.get(pk=device.pk).battery == 44)
+        assert wait_for(lambda: Device.objects.get(pk=device.pk).battery == 44)
     finally:
         bridge.stop.set()
         thread.join(5)

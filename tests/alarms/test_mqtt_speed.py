@@ -11,7 +11,7 @@ import uuid
 import paho.mqtt.client as mqtt
 import pytest
 
-from tests.alarms.helpers import event, make_device
+from tests.alarms.helpers import event, make_device, wait_for
 from tests.fixtures import county_fixture  # noqa: F401
 from yiyang.alarms.models import Device
 from yiyang.alarms.mqtt import Bridge, BufferedClient
@@ -83,7 +83,7 @@ def test_thousands_of_heartbeats_are_written_then_acknowledged_together(county):
             info = publisher.publish(f"{base}/devices/{device.serial}/events", json.dumps(body), qos=1)
         info.wait_for_publish(10)
         last = -120
-        assert _wait_for(lambda: bridge.counts["heartbeats"] == total
+        assert wait_for(lambda: bridge.counts["heartbeats"] == total
                          and set(Device.objects.filter(pk__in=[d.pk for d, _ in devices])
                                  .values_list("signal", flat=True)) == {last}, 20), bridge.counts
     finally:
@@ -94,11 +94,3 @@ def test_thousands_of_heartbeats_are_written_then_acknowledged_together(county):
     assert not thread.is_alive() and not bridge.unacked
     assert _pending_for(client_id, topic) == 0  # every one was acknowledged
 
-
-def _wait_for(condition, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
