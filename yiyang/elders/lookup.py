@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from yiyang.core import crypto
 from yiyang.elders.forms import ElderFilterForm
+from yiyang.elders.querysets import personal_term_kind
 from yiyang.lib import idcard, masking
 
 SESSION_KEY = "elders_lookups"
@@ -42,8 +43,8 @@ def recall(session, token: str) -> str | None:
 
 def masked(term: str) -> str:
     compact = idcard.normalize(term)
-    return masking.mask_phone(compact) if len(compact) == 11 and compact[0] == "1" \
-        else masking.mask_id_number(compact)
+    mask = masking.mask_id_number if personal_term_kind(compact) == "id" else masking.mask_phone
+    return mask(compact)
 
 
 def registry_filters(request) -> tuple[ElderFilterForm, dict, Lookup | None]:
@@ -59,8 +60,8 @@ def registry_filters(request) -> tuple[ElderFilterForm, dict, Lookup | None]:
     return form, {**filters, "q": term}, Lookup(token, masked=masked(term))
 
 
-def redirect_query(data, token: str) -> dict[str, str]:
-    """The other filters of a posted search form, with the token instead of the term."""
-    kept = {name: data.get(name, "") for name in ElderFilterForm.base_fields if name != "q"}
-    return {**{k: v for k, v in kept.items() if v}, "find": token}
+def list_query(data, token: str = "") -> dict[str, str]:
+    """The set filters of a posted search form; with a token, it stands for the term."""
+    kept = {name: data.get(name, "") for name in ElderFilterForm.base_fields if name != "q" or not token}
+    return {**{k: v for k, v in kept.items() if v}, **({"find": token} if token else {})}
 

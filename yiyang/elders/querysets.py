@@ -23,10 +23,17 @@ _PHONE = re.compile(r"^1\d{10}$|^0\d{9,11}$")
 _ID_LIKE = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 
 
+def personal_term_kind(term: str) -> str | None:
+    """"id" or "phone" for a search term that is such a number, else None."""
+    compact = idcard.normalize(term)
+    if _ID_LIKE.match(compact):
+        return "id"
+    return "phone" if _PHONE.match(compact) else None
+
+
 def is_personal_term(term: str) -> bool:
     """An ID or phone number: personal data that must not travel in a URL."""
-    compact = idcard.normalize(term)
-    return bool(_ID_LIKE.match(compact) or _PHONE.match(compact))
+    return personal_term_kind(term) is not None
 
 
 def is_name_term(term: str) -> bool:

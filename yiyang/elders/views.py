@@ -19,7 +19,7 @@ from yiyang.core.choices import Action, PersonalField
 from yiyang.core.models import AuditLog, Region
 from yiyang.elders import exports, lookup, queries, services, stats
 from yiyang.elders.choices import Category
-from yiyang.elders.forms import ContactFormSet, ElderFilterForm, ElderForm, StatusForm
+from yiyang.elders.forms import ContactFormSet, ElderForm, StatusForm
 from yiyang.elders.models import Elder, EmergencyContact
 from yiyang.elders.querysets import is_personal_term
 
@@ -49,11 +49,8 @@ def elder_list(request):
 def elder_lookup(request):
     """An ID or phone number searched without leaving it in the URL (elders/lookup.py)."""
     term = request.POST.get("q", "")
-    if not is_personal_term(term):
-        query = {k: v for k, v in request.POST.items() if k in ElderFilterForm.base_fields and v}
-        return redirect(f"{reverse('elders:list')}?{urlencode(query)}")
-    token = lookup.remember(request.session, term)
-    return redirect(f"{reverse('elders:list')}?{urlencode(lookup.redirect_query(request.POST, token))}")
+    token = lookup.remember(request.session, term) if is_personal_term(term) else ""
+    return redirect(f"{reverse('elders:list')}?{urlencode(lookup.list_query(request.POST, token))}")
 
 
 @login_required
