@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 import os
 from unittest import mock
@@ -71,3 +72,18 @@ def _in_the_local_evening(request):
     evening = timezone.localtime().replace(hour=20, minute=0, second=0, microsecond=0)
     with time_machine.travel(evening, tick=True):
         yield
+
+
+def pytest_unconfigure(config):
+    """Remove the write-ahead log files of this process's SQLite test database: Django
+    deletes the database file at the end, while connections of server threads still
+    hold its -wal and -shm siblings open."""
+    from django.conf import settings
+
+    if not settings.configured or not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
+    if name and not name.startswith(("file:", ":memory:")) and not os.path.exists(name):
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name + suffix)

@@ -1,6 +1,8 @@
 """Yiyang's only settings module: every value comes from the environment, with
 embedded defaults (SQLite, in-process everything, keys under var/)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -105,7 +107,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": env_str("YIYANG_TEST_SQLITE", "") or None}
+    # Tests use a database file, not Django's default in-memory database: the live
+    # servers of the browser flows then open their own connections instead of sharing
+    # the test's one connection between threads, whose transaction state they
+    # corrupted now and then (a later test's on_commit never ran). One file per process;
+    # pytest-xdist appends the worker's name.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("YIYANG_TEST_SQLITE", "") or str(
+        Path(tempfile.gettempdir()) / f"yiyang-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------

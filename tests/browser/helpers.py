@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import translation
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 
 def zh(text) -> str:
@@ -53,3 +53,6 @@ def log_out(page: Page) -> None:
     if toggle.is_visible():
         toggle.click()
     page.get_by_test_id("logout").click()
+    # Logged out once the login form is back: a page asked for before that would still
+    # be served to the signed-in user (the login page itself redirects them away).
+    expect(page.get_by_test_id("login-username")).to_be_visible()

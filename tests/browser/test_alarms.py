@@ -13,7 +13,6 @@ import json
 import socket
 import threading
 import time
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -38,20 +37,16 @@ pytestmark = pytest.mark.browser
 def asgi_url(county, monkeypatch):
     """yiyang.asgi.application under uvicorn in a thread, on this test's database.
 
-    pytest-django's live server speaks HTTP only. Every thread (the event loop, the
-    database thread of the intake, each request's thread) uses the test's own
-    connection, as Django's LiveServerThread does for its threads. So the server runs
-    without its ticker: its transaction every second would interleave with the test's
-    own writes on that one connection ("no such savepoint"); these flows need no timer."""
+    pytest-django's live server speaks HTTP only. The test database is a file, so the
+    server's threads open their own connections, as in production. The server runs
+    without its ticker: these flows need no timer, and escalation tests drive it
+    themselves."""
     from yiyang.alarms import conf
     from yiyang.asgi import application
 
     monkeypatch.setattr(conf, "TICKER_IN_SERVER", False)
+    assert not connections["default"].is_in_memory_db(), "threads would share one connection"
 
-    shared = connections["default"]
-    shared.inc_thread_sharing()
-    original = connections._connections
-    connections._connections = SimpleNamespace(default=shared)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -67,8 +62,6 @@ def asgi_url(county, monkeypatch):
     finally:
         server.should_exit = True
         thread.join(10)
-        connections._connections = original
-        shared.dec_thread_sharing()
 
 
 def sign_in(page, base: str, username: str):

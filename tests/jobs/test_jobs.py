@@ -85,6 +85,20 @@ def test_a_job_runs_once_even_if_its_task_is_delivered_twice(county,
     assert job.status == JobStatus.SUCCEEDED
 
 
+def test_progress_shows_the_first_step_at_once_then_at_most_twice_a_second(county):
+    job = Job.objects.create(kind="test_count", owner=county.users["town"], params={"rows": 9},
+                             status=JobStatus.RUNNING)
+    ctx = services.JobContext(job)
+    published = lambda: services.live_state(job)["progress"]  # noqa: E731
+    ctx.report(stage="writing", total=9, written=0)
+    ctx.report(written=3)
+    assert published() == {"written": 3}  # the bar moves as soon as work does
+    ctx.report(written=6)
+    assert published() == {"written": 3}  # throttled
+    ctx.report(written=9, force=True)
+    assert published() == {"written": 9}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_database_queue_is_run_by_yiyang_worker(settings):
     from yiyang.core.testing import build_county

@@ -76,14 +76,17 @@ class JobContext:
 
     def report(self, *, stage: str | None = None, total: int | None = None, force: bool = False,
                **counts: int) -> None:
-        """Publish progress (throttled): stage name, total units and named counts."""
+        """Publish progress (throttled): stage name, total units and named counts.
+        A stage, and the first step of a count, are published at once: the bar moves
+        as soon as work does."""
         if stage is not None:
             self.job.stage = stage
         if total is not None:
             self.job.total = total
+        first_step = any(value and not self.counts.get(name) for name, value in counts.items())
         self.counts.update(counts)
         now = time.monotonic()
-        if force or stage is not None or now - self._last_report >= REPORT_EVERY_SECONDS:
+        if force or stage is not None or first_step or now - self._last_report >= REPORT_EVERY_SECONDS:
             self._last_report = now
             cache.set(_cache_key(self.job.pk), {
                 "stage": self.job.stage, "total": self.job.total, "progress": dict(self.counts),
