@@ -2,6 +2,8 @@
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -134,3 +136,11 @@ def test_it_shows_pages_masked_until_a_reveal(elder, county, client):
         for plain in (ID_NUMBER, PHONE, ADDRESS, CONTACT_PHONE):
             assert plain not in html, (url, plain)
     assert AuditLog.objects.filter(action=AuditAction.REVEAL).count() == 0
+
+
+def test_the_blind_index_is_hmac_sha256_so_stored_indexes_stay_valid():
+    key = crypto._derive(b"blind-index")
+    values = [("id", ID_NUMBER), ("phone", PHONE), ("phone", "０１０-１２３４５６７８"), ("id", "x" * 200)]
+    for kind, value in values:
+        expected = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:40]
+        assert crypto.blind_index(kind, value) == expected

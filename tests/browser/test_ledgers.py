@@ -112,3 +112,27 @@ def test_it_exports_the_filtered_registry_as_excel(page, county, login, url, tmp
     download.value.save_as(path)
     sheet = load_workbook(io.BytesIO(path.read_bytes())).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["张建国"]
+
+
+def test_an_import_left_undecided_expires(page, county, login, url, shot, tmp_path):
+    """Retention: a week without a decision, the import shows it expired and offers no
+    decision; the file has to be uploaded again."""
+    from django.utils import timezone
+
+    from yiyang.ledgers import retention
+
+    ledger = tmp_path / "台账.xlsx"
+    ledger.write_bytes(workbook_bytes([ledger_row("柳青松", sex="M", born=dt.date(1948, 2, 3))]))
+    login("town")
+    page.get_by_test_id("nav-ledgers").click()
+    page.get_by_test_id("upload-file").set_input_files(str(ledger))
+    page.get_by_test_id("upload-submit").click()
+    expect(page.get_by_test_id("decision")).to_be_visible()
+
+    retention.expire(timezone.now() + dt.timedelta(days=8))
+    page.reload()
+    expect(page.get_by_test_id("batch-status")).to_have_text("已过期，未写入")
+    expect(page.get_by_test_id("expired")).to_contain_text("7 天内未作决定")
+    expect(page.get_by_test_id("decision")).to_have_count(0)
+    shot("63-ledger-expired")
+    assert not Elder.objects.filter(name="柳青松").exists()

@@ -257,6 +257,54 @@ def test_the_write_asks_the_registry_again_rows_built_at_the_check_are_not_trust
     assert ours == counts()
 
 
+def test_an_elder_registered_since_the_check_is_updated_from_the_checked_row(
+        county, django_capture_on_commit_callbacks):
+    """A row built at the check whose ID was registered meanwhile follows the update
+    policy with the values the file holds (kept beside the built rows)."""
+    town = county.users["town"]
+    born = dt.date(1947, 7, 7)
+    late = ledger_row("后登记", born=born, 经济状况="特困")
+    batch = run_import(town, workbook_bytes([late, ledger_row("陈新人")]),
+                       django_capture_on_commit_callbacks)
+    assert batch.registered_count == 0
+    elder_services.create_elder(elder_data(VILLAGE_A1, name="后登记", birth_date=born,
+                                           id_number=late["身份证号"]), actor=town)
+
+    batch = decide(batch, "write_all", django_capture_on_commit_callbacks, policy="update")
+    assert (batch.created_count, batch.updated_count, batch.skipped_count) == (1, 1, 0)
+    assert Elder.objects.get(name="后登记").economic_status == "tekun"
+    ours = counts()
+    stats.rebuild()
+    assert ours == counts()
+
+
+def test_rows_built_by_another_version_are_built_again_or_the_import_is_refused(
+        county, monkeypatch, django_capture_on_commit_callbacks):
+    """After an upgrade, built files of the old format are not read: an import staged
+    in full (older versions) is built at the write; one that is not asks for a new
+    check and writes nothing."""
+    from yiyang.elders import bulk
+    from yiyang.ledgers import services
+
+    town = county.users["town"]
+    rows = [ledger_row("甲一"), ledger_row("乙二", born=dt.date(1950, 1, 1))]
+    refused = run_import(town, workbook_bytes(rows), django_capture_on_commit_callbacks)
+    staged_in_full = run_import(town, workbook_bytes([ledger_row("丙三"), ledger_row("丁四")]),
+                                django_capture_on_commit_callbacks)
+    paths = bulk.built_files(services.files_dir(staged_in_full))
+    services.save_staged(staged_in_full, [row for _tag, row in bulk.load_built_items(
+        paths, set(range(10**6)))])
+    monkeypatch.setattr(bulk, "BUILT_VERSION", bulk.BUILT_VERSION + 1)
+    before = Elder.objects.count()
+
+    refused = decide(refused, "write_all", django_capture_on_commit_callbacks)
+    assert refused.status == "write_failed" and "较早版本" in refused.write_job.error
+    assert Elder.objects.count() == before
+    written = decide(staged_in_full, "write_all", django_capture_on_commit_callbacks)
+    assert written.status == "written" and written.created_count == 2
+    assert Elder.objects.filter(name__in=["丙三", "丁四"]).count() == 2
+
+
 def test_the_error_workbook_holds_the_faulty_rows_highlighted(county, client,
                                                               django_capture_on_commit_callbacks):
     town = county.users["town"]
@@ -286,7 +334,7 @@ def test_counts_written_in_bulk_match_those_written_one_by_one(county, settings)
 
     elders = list(Elder.objects.all())
     moved = [(stats.snapshot(e), (VILLAGE_A2, stats.keys_of(e))) for e in elders] * 200
-    added = [(None, (VILLAGE_A1, ["total", "by:1930", "flag:new"]))] * 300
+    added = [(None, (VILLAGE_A1, ["total", "sby:F:1930", "flag:new"]))] * 300
     results = []
     for threshold in (10**9, 1):  # one by one, then in bulk
         stats.BULK_COUNTS = threshold

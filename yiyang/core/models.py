@@ -166,7 +166,7 @@ class AuditLog(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         User, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False,
-        verbose_name=_("user"),
+        db_index=False, verbose_name=_("user"),  # audit_actor leads with it
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)

@@ -14,14 +14,18 @@ import ctypes
 import gc
 import itertools
 import json
+import logging
 import multiprocessing
 import pickle
 import signal
+import sqlite3
 import tempfile
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
@@ -35,6 +39,7 @@ from yiyang.elders import services, stats
 from yiyang.elders.models import Elder, EmergencyContact
 from yiyang.elders.services import ElderData
 
+log = logging.getLogger(__name__)
 BATCH = 5000
 # Columns services.update_elder changes, with the ones derived from them.
 _UPDATED_COLUMNS = [f.column for f in Elder._meta.concrete_fields
@@ -56,11 +61,11 @@ def create_elders(rows: Iterable[ElderData], *, actor, detail: str = "",
     with tempfile.TemporaryDirectory() as folder, \
             Prebuilder(actor, detail, folder, expected=len(rows)) as builder:
         builder.add(list(enumerate(rows)))
-        records = load_built(builder.finish())
-    return create_built(records, actor=actor, progress=progress)
+        built = load_built(builder.finish())
+    return create_built(built, actor=actor, progress=progress)
 
 
-def create_built(records: list[tuple], *, actor, progress: Callable[[int], None] | None = None) -> int:
+def create_built(built: Built, *, actor, progress: Callable[[int], None] | None = None) -> int:
     """Write new elders built beforehand (Prebuilder, possibly while a ledger was
     checked): only ids and the write's timestamps are added here.
 
@@ -68,6 +73,8 @@ def create_built(records: list[tuple], *, actor, progress: Callable[[int], None]
     name), ids following that order: each index then takes its new entries in runs
     instead of one page read per entry."""
     scoping.require(actor, Action.ADD)
+    records, built.records = built.records, []  # memory goes as rows are written
+    total = len(records)
     records.sort(key=itemgetter(_ORDER))
     for region in {record[_REGION] for record in records}:
         _assert_in_scope(actor, region)
@@ -75,11 +82,10 @@ def create_built(records: list[tuple], *, actor, progress: Callable[[int], None]
     now = timezone.now()
     stamp = Elder._meta.get_field("created").get_db_prep_save(now, connection)
     at = AuditLog._meta.get_field("at").get_db_prep_save(now, connection)
-    counted = [(None, record[_COUNTED]) for record in records]
     with _sqlite_write_mode() as name_index:
         for start in range(0, len(records), BATCH):
             pairs = list(zip(ids[start:start + BATCH], records[start:start + BATCH], strict=True))
-            records[start:start + BATCH] = [None] * len(pairs)  # memory goes as rows are written
+            records[start:start + BATCH] = [None] * len(pairs)
             write_rows(Elder._meta.db_table, ELDER_COLUMNS,
                        [(pk, stamp, stamp, *r[_ELDER]) for pk, r in pairs])
             write_rows(EmergencyContact._meta.db_table, CONTACT_COLUMNS,
@@ -90,8 +96,8 @@ def create_built(records: list[tuple], *, actor, progress: Callable[[int], None]
             if progress:
                 progress(start + len(pairs))
             del pairs
-    stats.apply_changes(counted)
-    return len(counted)
+    stats.apply_delta(built.counts)
+    return total
 
 
 def update_elders(changes: list[tuple[int, Callable[[Elder], ElderData]]], *, actor, detail: str = "",
@@ -218,11 +224,17 @@ def _rest(model, leading: tuple) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.attname not in leading]
 
 
-_ELDER_REST = [(f.attname, isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField))
-               for f in _rest(Elder, _WRITE_TIME)]
+_ELDER_REST = [f.attname for f in _rest(Elder, _WRITE_TIME)]
+_DATES = {f.attname for f in _rest(Elder, _WRITE_TIME)
+          if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)}
+# Short values that repeat from row to row (codes, villages, defaults): shared, see
+# _Builder.share. Each other column passes as it is.
+_REPEATING = {f.attname for f in _rest(Elder, _WRITE_TIME)
+              if f.choices or f.attname in ("region_id", "town_code", "county_code", "ethnicity",
+                                            "status_reason", "notes")}
 _CONTACT_REST = [f.attname for f in _rest(EmergencyContact, (*_WRITE_TIME, "elder_id"))]
 _AUDIT_REST = [f.attname for f in _rest(AuditLog, ("id", "object_id", "at"))]
-ELDER_COLUMNS = [*_WRITE_TIME, *(Elder._meta.get_field(n).column for n, _d in _ELDER_REST)]
+ELDER_COLUMNS = [*_WRITE_TIME, *(Elder._meta.get_field(n).column for n in _ELDER_REST)]
 CONTACT_COLUMNS = ["elder_id", "created", "last_updated",
                    *(EmergencyContact._meta.get_field(n).column for n in _CONTACT_REST)]
 AUDIT_COLUMNS = ["object_id", "at", *(AuditLog._meta.get_field(n).column for n in _AUDIT_REST)]
@@ -234,8 +246,11 @@ class _Builder:
     Uses no database connection: it runs in forked processes for large imports."""
 
     def __init__(self, actor, detail: str):
-        self.adapt_date = connection.ops.adapt_datefield_value
+        adapt_date = connection.ops.adapt_datefield_value
         self._shared: dict = {}
+        share = self.share
+        self._adapters = [adapt_date if name in _DATES else share if name in _REPEATING else None
+                          for name in _ELDER_REST]
         self.entry = {"actor_id": actor.pk, "actor_name": actor.get_username(),
                       "action": str(AuditAction.CREATE), "object_type": Elder._meta.label_lower,
                       "detail": detail[:500], "ip_address": None, "request_id": ""}
@@ -254,25 +269,57 @@ class _Builder:
     def _record(self, tag, data: ElderData) -> tuple:
         elder = _DraftElder()
         services._apply(elder, data)
-        adapt, share = self.adapt_date, self.share
-        columns = tuple(adapt(getattr(elder, name)) if is_date else share(getattr(elder, name))
-                        for name, is_date in _ELDER_REST)
+        values = elder.__dict__
+        columns = tuple(values[name] if adapt is None else adapt(values[name])
+                        for name, adapt in zip(_ELDER_REST, self._adapters, strict=True))
         contacts = []
         for position, contact in enumerate(data.contacts or [], start=1):
             row = _DraftContact(name=contact.name, relation=contact.relation, position=position)
             row.set_phone(contact.phone)
             contacts.append(row)
         entry = dict(self.entry, object_repr=str(elder)[:200], region_code=self.share(elder.region_id),
-                     changes=json.dumps(_created_snapshot(elder, contacts)))
+                     changes=_compact_json(_created_snapshot(elder, contacts)))
         return (tag, (elder.region_id, elder.name_initials, elder.name), elder.id_number_hash,
                 elder.region_id, columns,
                 tuple(tuple(getattr(c, name) for name in _CONTACT_REST) for c in contacts),
                 tuple(entry[name] for name in _AUDIT_REST), elder.name_grams, stats.snapshot(elder))
 
 
-def build_records(actor, detail: str, tagged: list[tuple]) -> list[tuple]:
+# The history entry's JSON as Django's JSONField reads it back, a sixth smaller than
+# its default ASCII escapes of Chinese text (a million entries per county).
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class Built:
+    """New elders built for create_built, and the changes they make to the counts
+    (summed by the builders: a county's import adds up a million keys)."""
+
+    records: list[tuple] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, records: list[tuple]) -> Built:
+        return cls(records, _counted(records))
+
+    def __add__(self, other: Built) -> Built:
+        counts = Counter(self.counts)
+        counts.update(other.counts)
+        return Built(self.records + other.records, counts)
+
+
+def _counted(records: Iterable[tuple]) -> Counter:
+    counts = Counter()
+    for record in records:
+        region, keys = record[_COUNTED]
+        for key in keys:
+            counts[region, key] += 1
+    return counts
+
+
+def build_records(actor, detail: str, tagged: list[tuple]) -> Built:
     """Built new elders for create_built, in this process: [(tag, ElderData), ...]."""
-    return _Builder(actor, detail).records(tagged)
+    return Built.of(_Builder(actor, detail).records(tagged))
 
 
 # Large imports build their rows in forked processes (sealing and hashing cost more
@@ -292,14 +339,22 @@ def _die_with_parent() -> None:
         pass
 
 
+# A built file: a header (this version, the ID numbers' blind indexes by tag, the
+# counts' changes), the records, then the items as handed in (read only when a caller
+# needs them again). Files of another version are not read (load_built_hashes).
+BUILT_VERSION = 2
+
+
 def _build_to_file(tagged: list[tuple], path: str, convert=None) -> str:
+    items = tagged
     if convert is not None:
         tagged = [(tag, convert(item)) for tag, item in tagged]
     records = _worker.records(tagged)
+    header = {"version": BUILT_VERSION, "hashes": [(r[0], r[_HASH]) for r in records],
+              "counts": _counted(records)}
     with paused_gc(), open(path, "wb") as handle:
-        # First the ID numbers' blind indexes alone (read without the rows), then the rows.
-        pickle.dump([(r[0], r[_HASH]) for r in records], handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in (header, records, items):
+            pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
@@ -380,25 +435,44 @@ def built_files(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("built-*.pickle"))
 
 
-def load_built_hashes(paths: Iterable[Path]) -> dict:
-    """tag -> the ID number's blind index, for the records Prebuilder wrote."""
+def load_built_hashes(paths: Iterable[Path]) -> dict | None:
+    """tag -> the ID number's blind index, for the records Prebuilder wrote; None if
+    a file is of another version (written before an upgrade: build again)."""
     hashes = {}
     for path in paths:
         with open(path, "rb") as handle:
-            hashes.update(pickle.load(handle))
+            header = pickle.load(handle)
+        if not isinstance(header, dict) or header.get("version") != BUILT_VERSION:
+            return None
+        hashes.update(header["hashes"])
     return hashes
 
 
-def load_built(paths: Iterable[Path], tags: set | None = None) -> list[tuple]:
+def load_built(paths: Iterable[Path], tags: set | None = None) -> Built:
     """The records Prebuilder wrote (files of our own private storage), only those
     of `tags` if given."""
-    records = []
+    built = Built()
+    for path in paths:
+        with open(path, "rb") as handle:
+            counts = pickle.load(handle)["counts"]
+            chunk = pickle.load(handle)
+        if tags is not None and not all(r[0] in tags for r in chunk):
+            chunk = [r for r in chunk if r[0] in tags]
+            counts = _counted(chunk)
+        built.records += chunk
+        built.counts.update(counts)
+    return built
+
+
+def load_built_items(paths: Iterable[Path], tags: set) -> list:
+    """The items of `tags` as they were handed to Prebuilder.add (tag, item)."""
+    found = []
     for path in paths:
         with open(path, "rb") as handle:
             pickle.load(handle)
-            chunk = pickle.load(handle)
-        records += chunk if tags is None else [r for r in chunk if r[0] in tags]
-    return records
+            pickle.load(handle)
+            found += [(tag, item) for tag, item in pickle.load(handle) if tag in tags]
+    return found
 
 
 SQLITE_WRITE_CACHE_KIB = 256 * 1024
@@ -435,6 +509,38 @@ def _sqlite_write_mode():
             if trigger:
                 cursor.execute(trigger[0])
             cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+@contextmanager
+def checkpoint_in_background():
+    """SQLite: the write inside commits without copying its write-ahead log into the
+    database file; a thread of its own does that right after (PASSIVE: readers and
+    writers go on meanwhile). A county-wide import dirties ≈ 500 MB of pages, and the
+    commit's own checkpoint kept the job (and the person waiting for it) 1.5–2.5 s
+    longer, mostly syncing the disk. The alarm intake leaves checkpoints to a thread
+    for the same reason (alarms.asgi_intake). Call outside the write's transaction."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    raw.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        threading.Thread(target=_checkpoint, args=(connection.settings_dict["NAME"],),
+                         name="yiyang-checkpoint", daemon=True).start()
+        if connection.connection is raw:  # still the same connection
+            raw.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
+
+
+def _checkpoint(path: str) -> None:
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as own:
+            own.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:  # the next commit's automatic checkpoint does it then
+        log.warning("background checkpoint of %s failed", path, exc_info=True)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -30,12 +30,13 @@ from yiyang.elders.services import ContactData, ElderData
 from yiyang.lib import idcard
 
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}\d{7,8})$")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
 # <input type="date"> only takes yyyy-mm-dd; the zh-hans default (1946/03/02) shows empty.
 ISO_DATE = "%Y-%m-%d"
 
 
 def normalize_phone(raw: str) -> str:
-    return re.sub(r"[\s\-()（）]", "", raw or "").translate(idcard._FULLWIDTH)
+    return _PHONE_NOISE.sub("", raw or "").translate(idcard._FULLWIDTH)
 
 
 def validate_phone(value: str) -> str:

@@ -57,7 +57,10 @@ class Elder(PersonalData, BaseModel):
     address_enc = models.TextField(blank=True, editable=False)
     address_masked = models.CharField(_("address"), max_length=100, blank=True, editable=False)
 
-    region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("village / community"))
+    # No index of its own: the village indexes below lead with it (one index fewer to
+    # write per new elder; see docs/ledgers.md).
+    region = models.ForeignKey(Region, models.PROTECT, db_index=False,
+                               verbose_name=_("village / community"))
     town_code = models.CharField(max_length=9, editable=False)
     county_code = models.CharField(max_length=6, editable=False)
 
@@ -250,10 +253,10 @@ class ElderGrant(BaseModel):
 
 class ElderCount(models.Model):
     """Pre-aggregated counts of active elders per village and key (e.g. "econ:dibao",
-    "by:1946"), kept in step by elders.stats on every write, so county counts read a
+    "sby:F:1946"), kept in step by elders.stats on every write, so county counts read a
     few thousand rows instead of a million."""
 
-    region = models.ForeignKey(Region, models.CASCADE, db_constraint=False)
+    region = models.ForeignKey(Region, models.CASCADE, db_constraint=False, db_index=False)
     key = models.CharField(max_length=24)
     count = models.IntegerField(default=0)
 

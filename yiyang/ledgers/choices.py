@@ -23,6 +23,7 @@ class BatchStatus(models.TextChoices):
     WRITING = "writing", _("Writing")
     WRITE_FAILED = "write_failed", _("Writing interrupted, nothing written")
     WRITTEN = "written", _("Written")
+    EXPIRED = "expired", _("Expired, nothing written")
 
 
 class LedgerJob:

@@ -10,5 +10,10 @@ MAX_ROWS = getattr(settings, "YIYANG_LEDGER_MAX_ROWS", 200_000)
 # a 10 MB cell is reported, not stored.
 MAX_CELL_CHARS = 1000
 PROBLEMS_PAGE_SIZE = 100
+# Retention (docs/ledgers.md#retention): an import left undecided (or its interrupted
+# write not run again) this many days expires and its rows are removed; a refused
+# upload's file goes too. Error workbooks and exports are kept FILES_DAYS days.
+UNDECIDED_DAYS = getattr(settings, "YIYANG_LEDGER_UNDECIDED_DAYS", 7)
+FILES_DAYS = getattr(settings, "YIYANG_LEDGER_FILES_DAYS", 30)
 # Problems kept per import: past this, a file is mostly wrong and a sample says enough.
 MAX_PROBLEMS = 500_000

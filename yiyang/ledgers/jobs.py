@@ -11,11 +11,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiyang.elders import bulk
+from yiyang.jobs.daily import daily
 from yiyang.jobs.registry import handler
 from yiyang.jobs.services import JobContext, JobError
 from yiyang.ledgers import conf, exports, services, xlsx
 from yiyang.ledgers.choices import LedgerJob
 from yiyang.ledgers.models import ImportBatch, ImportProblem
+from yiyang.ledgers.retention import expire as expire_old_files
 from yiyang.ledgers.validation import HEADER_SEARCH_ROWS, FileRejected, LedgerCheck, Outcome
 from yiyang.ledgers.workbooks import write_error_workbook
 
@@ -71,7 +73,9 @@ def _save_outcome(ctx: JobContext, batch: ImportBatch, outcome: Outcome) -> None
         batch.rows_faulty, batch.problems_count = len(outcome.faulty_rows), len(outcome.problems)
         batch.registered_count = len(outcome.registered)
         batch.columns = outcome.layout.present
-        batch.staged_file = services.save_staged(batch, outcome.valid) if outcome.valid else ""
+        # The other valid rows are in the builders' files.
+        registered = [row for row in outcome.valid if row[0] in outcome.registered]
+        batch.staged_file = services.save_staged(batch, registered) if outcome.valid else ""
         batch.save()
     if outcome.faulty_cells:
         with tempfile.TemporaryDirectory() as folder:
@@ -94,7 +98,8 @@ def write(ctx: JobContext) -> dict:
         return {}
     started = time.monotonic()
     ctx.report(stage="writing", total=batch.rows_valid, done=0, written=0)
-    result = services.write_batch(batch, progress=lambda n: ctx.report(done=n, written=n))
+    with bulk.checkpoint_in_background():
+        result = services.write_batch(batch, progress=lambda n: ctx.report(done=n, written=n))
     ctx.report(stage="written", done=batch.rows_valid, written=batch.rows_valid, force=True)
     return {**result, "seconds": round(time.monotonic() - started, 2)}
 
@@ -113,3 +118,9 @@ def export(ctx: JobContext) -> dict:
             ctx.save_output(f"老年人台账-{timezone.localtime():%Y%m%d%H%M}.xlsx", path)
         exports.record_export(owner, filters, reveal, count, job=ctx.job)
         return {"rows": count, "seconds": round(time.monotonic() - started, 2)}
+
+
+@daily("ledger_retention")
+def retention(day) -> str:
+    removed = expire_old_files()
+    return ", ".join(f"{what} {n}" for what, n in removed.items())

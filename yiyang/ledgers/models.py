@@ -37,6 +37,9 @@ class ImportBatch(BaseModel):
                                         choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP)
     decided_at = models.DateTimeField(null=True, blank=True)
     written_at = models.DateTimeField(_("written"), null=True, blank=True)
+    # Set when retention removed the rows of an import nobody decided on (or whose
+    # interrupted write was never run again): nothing of it can be written any more.
+    expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
     created_count = models.PositiveIntegerField(_("added"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
@@ -56,6 +59,8 @@ class ImportBatch(BaseModel):
     def status(self) -> str:
         if self.written_at:
             return BatchStatus.WRITTEN
+        if self.expired_at:
+            return BatchStatus.EXPIRED
         if self.decision == Decision.DISCARD:
             return BatchStatus.DISCARDED
         if self.write_job_id:

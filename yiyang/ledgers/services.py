@@ -22,6 +22,7 @@ from yiyang.elders.models import ID_KIND
 from yiyang.elders.services import PLAIN_FIELDS, ContactData, ElderData
 from yiyang.jobs import services as jobs
 from yiyang.jobs.models import Job
+from yiyang.jobs.services import JobError
 from yiyang.ledgers.choices import BatchStatus, Decision, DuplicatePolicy, LedgerJob
 from yiyang.ledgers.columns import FLAG_KEYS
 from yiyang.ledgers.exports import revealable
@@ -68,12 +69,12 @@ def decide(batch: ImportBatch, decision: str, *, policy: str = DuplicatePolicy.S
         raise DecisionRefused(_("No row can be written."))
     batch.decision, batch.duplicate_policy, batch.decided_at = decision, policy, timezone.now()
     if decision == Decision.DISCARD:
-        _remove_files(batch)
+        remove_files(batch)
     else:
         scoping.require(actor, Action.ADD)
         batch.write_job = _write_job(batch, actor)
     batch.save(update_fields=["decision", "duplicate_policy", "decided_at", "write_job",
-                              "last_updated"])
+                              "staged_file", "last_updated"])
     audit.record(AuditAction.UPDATE, actor=actor, obj=batch, region_code=batch.region_code,
                  changes={"decision": decision, "duplicate_policy": policy})
     return batch
@@ -102,21 +103,25 @@ def _locked(batch: ImportBatch, actor) -> ImportBatch:
         raise Http404 from exc
 
 
-def _remove_files(batch: ImportBatch) -> None:
-    """An import that ends keeps no personal data but its error workbook."""
+def remove_files(batch: ImportBatch) -> None:
+    """An import that ends unwritten keeps no personal data but its error workbook
+    (call in a transaction, then save batch.staged_file)."""
     if batch.staged_file:
         Path(batch.staged_file).unlink(missing_ok=True)
         batch.staged_file = ""
     _remove_built(batch)
     job = batch.validate_job
     if job is not None and job.input_file:
-        transaction.on_commit(lambda name=job.input_file.name: job.input_file.storage.delete(name))
+        name, storage = job.input_file.name, job.input_file.storage
+        Job.objects.filter(pk=job.pk).update(input_file="")
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- staged rows (between the check and the write) -------------------------------------------
-# The valid rows as checked (valid.json.gz: the update of registered elders reads
-# them), and the new elders' registry rows built from them during the check
-# (built-*.pickle, bulk.Prebuilder), so that the write only inserts.
+# The new elders' registry rows built during the check, with the checked rows they
+# were built from (built-*.pickle, bulk.Prebuilder), so that the write only inserts;
+# and the valid rows of elders registered at the check (valid.json.gz: the update of
+# registered elders reads them).
 @contextmanager
 def prebuilder(batch: ImportBatch, *, expected: int):
     """Build the registry rows of the check's valid rows while the check goes on:
@@ -184,22 +189,29 @@ def _write(batch: ImportBatch, progress) -> dict:
     detail = write_detail(batch)
     paths = bulk.built_files(files_dir(batch))
     hashes = bulk.load_built_hashes(paths)
-    rows = load_staged(batch)
+    rows = load_staged(batch)  # the rows not built at the check (then registered)
+    if hashes is None:  # built by another version of Yiyang
+        if len(rows) != batch.rows_valid:
+            raise JobError(_("This import was checked by an earlier version of Yiyang: upload "
+                             "the file again to check it anew."))
+        paths, hashes = [], {}  # staged in full (older versions): build them all here
     # Registered now (also since the check): skipped or updated, never created.
     registered = _registered(rows, hashes)
-    existing = [row for row in rows if row[_ID] in registered]
+    late = {tag for tag in hashes if tag in registered}  # built, and registered since
+    existing = [row for row in rows if row[0] in registered]
+    existing += [row for _tag, row in bulk.load_built_items(paths, late)] if late else []
     # Rows registered at the check and no longer (deleted since) were not built then.
-    unbuilt = [row for row in rows if row[_ID] not in registered and row[0] not in hashes]
-    tags = {row[0] for row in rows if row[_ID] not in registered}
+    unbuilt = [row for row in rows if row[0] not in registered]
+    tags = set(hashes) - late
     del rows  # before the built rows are read: they are the memory peak
-    records = bulk.load_built(paths, tags) + bulk.build_records(actor, detail, tagged(unbuilt))
-    created = bulk.create_built(records, actor=actor, progress=progress)
-    del records
+    built = bulk.load_built(paths, tags) + bulk.build_records(actor, detail, tagged(unbuilt))
+    created = bulk.create_built(built, actor=actor, progress=progress)
+    del built
     updated = skipped = 0
-    in_scope = {k: pk for k, (pk, region) in registered.items()
+    in_scope = {tag: pk for tag, (pk, region) in registered.items()
                 if region.startswith(actor.scope_prefix or "-")}
     if batch.duplicate_policy == DuplicatePolicy.UPDATE:
-        changes = [(in_scope[row[_ID]], _merged(row)) for row in existing if row[_ID] in in_scope]
+        changes = [(in_scope[row[0]], _merged(row)) for row in existing if row[0] in in_scope]
         result = bulk.update_elders(changes, actor=actor, detail=detail,
                                     progress=progress and (lambda n: progress(created + n)))
         updated = result.updated
@@ -238,24 +250,31 @@ _AT = {name: i for i, name in enumerate(STAGED)}
 _ID = _AT["id_number"]
 
 
-def _registered(rows: list[list], hashes: dict[int, str]) -> dict[str, tuple[int, str]]:
-    """ID number -> (elder id, village) for the rows' ID numbers registered now
-    (hashes: the blind indexes the check's builders already computed, by row)."""
-    by_hash = {hashes.get(row[0]) or crypto.blind_index(ID_KIND, row[_ID]): row[_ID] for row in rows}
+def _registered(rows: list[list], hashes: dict[int, str]) -> dict[int, tuple[int, str]]:
+    """Row number -> (elder id, village) for the rows registered now: the staged rows
+    given, and the built ones (hashes: row number -> the ID number's blind index,
+    computed by the check's builders)."""
+    by_hash = {digest: tag for tag, digest in hashes.items()}
+    by_hash.update({crypto.blind_index(ID_KIND, row[_ID]): row[0] for row in rows})
     digests = list(by_hash)
     found = {}
-    step = _REGISTRY_CHUNK
+    select = "SELECT id_number_hash, id, region_id FROM elders_elder WHERE id_number_hash "
     with connection.cursor() as cursor:
-        for start in range(0, len(digests), step):
-            chunk = digests[start:start + step]
-            cursor.execute("SELECT id_number_hash, id, region_id FROM elders_elder WHERE "
-                           f"id_number_hash IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            for digest, pk, region in cursor.fetchall():
-                found[by_hash[digest]] = (pk, region)
+        if connection.vendor == "postgresql":  # one array parameter: one plan, one round trip
+            cursor.execute(select + "= ANY(%s)", [digests])
+            hits = cursor.fetchall()
+        else:
+            hits = []
+            for start in range(0, len(digests), _REGISTRY_CHUNK):
+                chunk = digests[start:start + _REGISTRY_CHUNK]
+                cursor.execute(select + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                hits += cursor.fetchall()
+    for digest, pk, region in hits:
+        found[by_hash[digest]] = (pk, region)
     return found
 
 
-_REGISTRY_CHUNK = 5000  # under SQLite's 32,766 parameters and PostgreSQL's 65,535
+_REGISTRY_CHUNK = 5000  # under SQLite's 32,766 parameters
 
 
 def _value(row: list, name: str, default):

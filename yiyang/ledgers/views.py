@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from yiyang.core import scoping
 from yiyang.core.choices import Action
 from yiyang.elders import lookup
-from yiyang.ledgers import exports, queries, services, workbooks
+from yiyang.ledgers import conf, exports, queries, services, workbooks
 from yiyang.ledgers.choices import BatchStatus
 from yiyang.ledgers.forms import DecisionForm, ExportForm, LedgerUploadForm
 
@@ -67,6 +67,7 @@ def batch_detail(request, pk: int):
         "batch": batch, "job": job, "state": queries.progress_of(job),
         "problems": queries.problems_page(batch, request.GET.get("page")),
         "decision_form": DecisionForm(batch=batch) if batch.status == BatchStatus.CHECKED else None,
+        "undecided_days": conf.UNDECIDED_DAYS,
     })
 
 

@@ -14,6 +14,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 _LEGACY_SHAPE = re.compile(r"^\d{15}$")
+_SPACES = re.compile(r"\s+")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
 
 
@@ -39,7 +40,7 @@ def check_digit(first17: str) -> str:
 
 def normalize(raw: str) -> str:
     """Strip spaces, fold full-width digits and a lower-case x."""
-    return re.sub(r"\s+", "", str(raw or "")).translate(_FULLWIDTH).upper()
+    return _SPACES.sub("", str(raw or "")).translate(_FULLWIDTH).upper()
 
 
 def upgrade_legacy(number15: str) -> str:
