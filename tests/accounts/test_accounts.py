@@ -127,3 +127,30 @@ def test_a_temporary_password_is_never_cached(client, county):
     client.force_login(county.users["admin"])
     answer = client.post(f"/accounts/{county.users['town'].pk}/reset-password/")
     assert answer.status_code == 200 and "no-store" in answer["Cache-Control"]
+
+
+def test_a_temporary_password_leads_to_my_account_until_it_is_changed(client, county):
+    admin = county.users["admin"]
+    user, password = services.create_account("chenxm", _data(), actor=admin)
+    client.force_login(user)
+    for path in ("/", "/elders/", "/ledgers/", "/accounts/new/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == "/accounts/me/", path
+    page = client.get("/accounts/me/")
+    assert page.status_code == 200 and b'data-testid="temporary-password-notice"' in page.content
+    assert client.get("/api/v1/elders").status_code != 302  # the API never redirects
+    assert client.post("/i18n/setlang/", {"language": "en"}).status_code == 302
+
+    new = "Xihe-cun-2027"
+    response = client.post("/accounts/me/", {"old_password": password, "new_password1": new,
+                                             "new_password2": new})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert not user.password_is_temporary and user.check_password(new)
+    assert client.get("/elders/").status_code == 200
+    assert b"temporary-password-notice" not in client.get("/accounts/me/").content
+
+    services.reset_password(user, actor=admin)  # a reset makes it temporary again
+    user.refresh_from_db()
+    assert user.password_is_temporary
+

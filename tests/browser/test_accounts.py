@@ -1,5 +1,5 @@
 """Accounts in the browser: the bureau administrator creates a village worker (a wrong
-input first), the worker logs in with the temporary password and changes it, and an
+input first), the worker logs in with the temporary password and must change it first, and an
 account switched off can no longer log in."""
 
 import pytest
@@ -53,7 +53,12 @@ def test_an_account_is_made_used_and_switched_off(page, county, login, url, shot
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("whoami")).to_contain_text("陈晓梅")
-    _open_my_account(page)
+    # A temporary password leads to 我的账号 first, whatever page is asked for.
+    expect(page).to_have_url(url("/accounts/me/"))
+    expect(page.get_by_test_id("temporary-password-notice")).to_be_visible()
+    shot("80b-temporary-password")
+    page.goto(url("/elders/"))
+    expect(page).to_have_url(url("/accounts/me/"))
     expect(page.get_by_test_id("me-summary")).to_contain_text(zh("Village / community worker"))
     expect(page.get_by_test_id("manage-accounts")).to_have_count(0)
     form = page.get_by_test_id("password-form")
@@ -67,7 +72,10 @@ def test_an_account_is_made_used_and_switched_off(page, county, login, url, shot
     form.locator("#id_new_password2").fill("Xihe-cun-2027")
     page.get_by_test_id("change-password").click()
     expect(page.get_by_test_id("message")).to_contain_text(zh("Your password was changed."))
+    expect(page.get_by_test_id("temporary-password-notice")).to_have_count(0)
     shot("81-my-account")
+    page.goto(url("/elders/"))
+    expect(page).to_have_url(url("/elders/"))
     log_out(page)
 
     # The administrator switches the account off: the password no longer opens it.

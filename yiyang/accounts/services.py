@@ -92,6 +92,7 @@ def create_account(username: str, data: AccountData, *, actor) -> tuple[User, st
     password = temporary_password()
     validate_password(password, user)
     user.set_password(password)
+    user.password_is_temporary = True
     user.save()
     audit.record(AuditAction.CREATE, actor=actor, obj=user, region_code=user.scope_region_id,
                  changes=_described(user), detail=f"account {username}")
@@ -124,10 +125,22 @@ def reset_password(user: User, *, actor) -> str:
     user = _locked(user, actor)
     password = temporary_password()
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_is_temporary = True
+    user.save(update_fields=["password", "password_is_temporary"])
     audit.record(AuditAction.UPDATE, actor=actor, obj=user, region_code=user.scope_region_id,
                  detail=f"password of {user.username} reset")
     return password
+
+
+@transaction.atomic
+def change_own_password(password_form) -> User:
+    """Save a valid PasswordChangeForm: the password is the person's own from now on."""
+    user = password_form.user
+    user.password_is_temporary = False
+    password_form.save()  # saves the user, flag included
+    audit.record(AuditAction.UPDATE, actor=user, obj=user, region_code=user.scope_region_id or "",
+                 detail="own password changed")
+    return user
 
 
 @transaction.atomic

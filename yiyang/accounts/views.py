@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from yiyang.accounts import queries, services
 from yiyang.accounts.forms import AccountForm, PhoneForm, apply_errors
-from yiyang.core import audit, scoping
-from yiyang.core.choices import Action, AuditAction, Role
+from yiyang.core import scoping
+from yiyang.core.choices import Action, Role
 
 
 def _account_form(request, data=None, *, initial=None, editing=False) -> AccountForm:
@@ -95,10 +95,8 @@ def me(request):
             messages.success(request, _("Your phone number was saved."))
             return redirect("accounts:me")
     if password_form.is_bound and password_form.is_valid():
-        password_form.save()
+        services.change_own_password(password_form)
         update_session_auth_hash(request, password_form.user)
-        audit.record(AuditAction.UPDATE, actor=user, obj=user, region_code=user.scope_region_id or "",
-                     detail="own password changed")
         messages.success(request, _("Your password was changed."))
         return redirect("accounts:me")
     return render(request, "accounts/me.html", {

@@ -134,6 +134,9 @@ class User(AbstractUser, SealedPhone):
     organisation = models.ForeignKey(
         Organisation, models.PROTECT, null=True, blank=True, verbose_name=_("organisation")
     )
+    # Set by an administrator's create or reset (accounts.services): until the person
+    # chooses their own password, every page leads to 我的账号 (accounts.middleware).
+    password_is_temporary = models.BooleanField(_("temporary password"), default=False)
 
     class Meta:
         ordering = ["username"]
