@@ -8,7 +8,6 @@ from django.db.utils import ConnectionHandler
 
 from yiyang.elders import bulk
 
-
 ROWS, ROW_BYTES = 20_000, 500
 
 
