@@ -49,7 +49,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         benches = parser.add_subparsers(dest="bench", required=True, metavar="BENCH")
         for name, module in _available().items():
-            sub = benches.add_parser(name, help=module.HELP)
+            # argparse formats help texts with %: "1% faulty rows" broke `yiyang bench --help`.
+            sub = benches.add_parser(name, help=module.HELP.replace("%", "%%"))
             sub.add_argument(
                 "--database-url", default=None,
                 help="a PostgreSQL database for the bench (created if missing, e.g. "
