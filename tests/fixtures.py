@@ -102,6 +102,9 @@ class Api:
         return self.client.put(API + path, json.dumps(payload, default=str),
                                content_type="application/json", headers=self.headers)
 
+    def delete(self, path: str):
+        return self.client.delete(API + path, headers=self.headers)
+
 
 @pytest.fixture(name="api")
 def api_fixture(client):

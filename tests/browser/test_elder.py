@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import count_of, in_list_order, listed_names, zh
+from tests.browser.helpers import count_of, in_list_order, listed_names, log_out, zh
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import AuditLog
 from yiyang.core.testing import VILLAGE_A2
@@ -199,3 +199,49 @@ def test_it_adds_an_elder_with_one_emergency_contact(page, county, login, shot):
     assert elder.birth_date == dt.date(1950, 6, 1)  # taken from the ID number
     assert (elder.sex, elder.phone, elder.region_id) == ("M", "13800002222", VILLAGE_A2)
     assert [c.name for c in elder.contacts.all()] == ["孙小红"]
+
+
+def test_a_village_worker_links_a_family_account_and_the_family_sees_the_elder(
+        page, county, login, shot, url):
+    login("village")
+    page.get_by_role("link", name="王秀英").click()
+    card = page.get_by_test_id("linked-accounts")
+    expect(card).to_contain_text("尚未关联家属或志愿者账号")
+
+    # A worker's account is refused, next to the field, and nothing is linked.
+    card.get_by_label("账号用户名").fill("town")
+    card.get_by_test_id("link-account").click()
+    expect(page.get_by_test_id("error-username")).to_contain_text(
+        "只有家属和志愿者的账号可以关联到老年人")
+    expect(page.get_by_test_id("linked-account")).to_have_count(0)
+
+    page.get_by_test_id("linked-accounts").get_by_label("账号用户名").fill("family")
+    page.get_by_test_id("link-account").click()
+    expect(page.get_by_test_id("message")).to_contain_text("family现在可以查看王秀英的档案")
+    linked = page.get_by_test_id("linked-account")
+    expect(linked).to_have_count(1)
+    expect(linked).to_contain_text("家属")
+    expect(page.get_by_test_id("history-entry").first).to_contain_text("关联账号")
+    expect(page.get_by_test_id("history-entry").first).to_contain_text("family (family, 家属)")
+    shot("25-elder-linked-account")
+
+    # The family member now finds her in their own list, without the linking card.
+    log_out(page)
+    login("family")
+    page.goto(url("/elders/"))
+    expect(page.get_by_role("link", name="王秀英")).to_be_visible()
+    page.get_by_role("link", name="王秀英").click()
+    expect(page.get_by_test_id("elder-name")).to_have_text("王秀英")
+    expect(page.get_by_test_id("linked-accounts")).to_have_count(0)
+
+    # Unlinked again by the worker: the family member no longer sees her.
+    log_out(page)
+    login("village")
+    page.get_by_role("link", name="王秀英").click()
+    page.get_by_test_id("unlink-account").click()
+    expect(page.get_by_test_id("linked-account")).to_have_count(0)
+    log_out(page)
+    login("family")
+    page.goto(url("/elders/"))
+    expect(page.get_by_role("link", name="张建国")).to_be_visible()
+    expect(page.get_by_role("link", name="王秀英")).to_have_count(0)

@@ -12,8 +12,14 @@ from ninja.errors import HttpError
 from yiyang.core import scoping
 from yiyang.core.api import InvalidInput
 from yiyang.core.choices import Action
-from yiyang.elders import queries, services, stats
-from yiyang.elders.forms import ContactForm, ElderFilterForm, ElderForm, StatusForm
+from yiyang.elders import access, queries, services, stats
+from yiyang.elders.forms import (
+    ContactForm,
+    ElderFilterForm,
+    ElderForm,
+    LinkAccountForm,
+    StatusForm,
+)
 from yiyang.elders.models import Elder
 
 router = Router(tags=["elders"])
@@ -88,6 +94,18 @@ class ElderIn(Schema):
     capability_level: int | None = None
     notes: str = ""
     contacts: list[ContactIn] = []
+
+
+class LinkedAccountOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    kind: str
+    linked: dt.datetime
+
+
+class LinkAccountIn(Schema):
+    username: str
 
 
 class StatusIn(Schema):
@@ -225,3 +243,38 @@ def reveal(request, elder_id: int, field: str):
     """Unmask one personal field (id_number, phone, address); audited."""
     elder = get_object_or_404(Elder.objects.restrict(request.auth), pk=elder_id)
     return {"field": field, "value": services.reveal(elder, field, actor=request.auth)}
+
+
+# --- family members' and volunteers' accounts (elders.access) ------------------------------
+def _linked_out(grant) -> dict:
+    return {"id": grant.id, "username": grant.user.username, "full_name": grant.user.full_name,
+            "kind": grant.kind, "linked": grant.created}
+
+
+@router.get("/{int:elder_id}/accounts", response=list[LinkedAccountOut])
+def linked_accounts(request, elder_id: int):
+    """The family members' and volunteers' accounts that see this elder (region roles)."""
+    if not scoping.is_region_scoped(request.auth):
+        raise HttpError(404, "Not found.")
+    elder = get_object_or_404(Elder.objects.restrict(request.auth), pk=elder_id)
+    return [_linked_out(grant) for grant in access.linked_accounts(elder)]
+
+
+@router.post("/{int:elder_id}/accounts", response={201: LinkedAccountOut})
+def link_account(request, elder_id: int, payload: LinkAccountIn):
+    elder = get_object_or_404(Elder.objects.restrict(request.auth, Action.CHANGE), pk=elder_id)
+    form = LinkAccountForm(payload.dict())
+    if not form.is_valid():
+        raise InvalidInput(_form_errors(form))
+    try:
+        grant = access.link_account(elder, form.cleaned_data["username"], actor=request.auth)
+    except access.LinkRefused as refused:
+        raise InvalidInput({"username": [str(refused)]}) from refused
+    return Status(201, _linked_out(grant))
+
+
+@router.delete("/{int:elder_id}/accounts/{int:grant_id}", response={204: None})
+def unlink_account(request, elder_id: int, grant_id: int):
+    elder = get_object_or_404(Elder.objects.restrict(request.auth, Action.CHANGE), pk=elder_id)
+    access.unlink_account(elder, grant_id, actor=request.auth)
+    return Status(204, None)

@@ -230,6 +230,14 @@ class StatusForm(forms.Form):
         return day
 
 
+class LinkAccountForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name of the account"), max_length=150,
+        help_text=_("A family member's or volunteer's account (administrators create them "
+                    "under Accounts)."),
+    )
+
+
 # "name" is pinyin order: initials (王秀英 -> wxy), then the characters; each matches
 # an index per scope level (Elder.Meta.indexes), so a page never sorts a whole town.
 SORTS = {

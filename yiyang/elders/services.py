@@ -122,7 +122,7 @@ def create_elder(data: ElderData, *, actor) -> Elder:
 
 @transaction.atomic
 def update_elder(elder: Elder, data: ElderData, *, actor) -> Elder:
-    elder = _locked(elder, actor, Action.CHANGE)
+    elder = lock_for(elder, actor, Action.CHANGE)
     _assert_region_in_scope(actor, data.region_id)
     before, counted_before = audit_snapshot(elder), stats.snapshot(elder)
     _apply(elder, data)
@@ -139,7 +139,7 @@ def update_elder(elder: Elder, data: ElderData, *, actor) -> Elder:
 @transaction.atomic
 def set_status(elder: Elder, status: str, *, on: dt.date, reason: str, actor) -> Elder:
     """Mark an elder moved away or deceased (or active again); rows are never deleted."""
-    elder = _locked(elder, actor, Action.SET_STATUS)
+    elder = lock_for(elder, actor, Action.SET_STATUS)
     before, counted_before = audit_snapshot(elder), stats.snapshot(elder)
     elder.status = status
     elder.status_date = None if status == ElderStatus.ACTIVE else on
@@ -179,7 +179,7 @@ def _visible(pk: int, actor) -> Elder:
         raise ScopeError from exc
 
 
-def _locked(elder: Elder, actor, action: str) -> Elder:
+def lock_for(elder: Elder, actor, action: str) -> Elder:
     """Re-read the row under a lock, through the actor's scope (404 outside it)."""
     try:
         return Elder.objects.restrict(actor, action).select_for_update().get(pk=elder.pk)

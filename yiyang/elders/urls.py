@@ -14,5 +14,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.elder_edit, name="edit"),
     path("<int:pk>/status/", views.elder_status, name="status"),
     path("<int:pk>/reveal/<str:field>/", views.elder_reveal, name="reveal"),
+    path("<int:pk>/accounts/", views.elder_link_account, name="link_account"),
+    path("<int:pk>/accounts/<int:grant_pk>/remove/", views.elder_unlink_account,
+         name="unlink_account"),
     path("contacts/<int:pk>/reveal/", views.contact_reveal, name="contact_reveal"),
 ]

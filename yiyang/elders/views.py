@@ -17,9 +17,9 @@ from yiyang.assessment import queries as assessment_queries
 from yiyang.core import scoping
 from yiyang.core.choices import Action, PersonalField
 from yiyang.core.models import AuditLog, Region
-from yiyang.elders import exports, lookup, queries, services, stats
+from yiyang.elders import access, exports, lookup, queries, services, stats
 from yiyang.elders.choices import Category
-from yiyang.elders.forms import ContactFormSet, ElderForm, StatusForm
+from yiyang.elders.forms import ContactFormSet, ElderForm, LinkAccountForm, StatusForm
 from yiyang.elders.models import Elder, EmergencyContact
 from yiyang.elders.querysets import is_personal_term
 
@@ -71,9 +71,13 @@ def _visible_elder(request, pk: int, action: str = Action.VIEW) -> Elder:
 
 @login_required
 def elder_detail(request, pk: int):
-    elder = _visible_elder(request, pk)
+    return _render_detail(request, _visible_elder(request, pk))
+
+
+def _render_detail(request, elder: Elder, link_form: LinkAccountForm | None = None):
     history = AuditLog.objects.filter(object_type="elders.elder", object_id=str(elder.pk))
     user = request.user
+    can_change = Elder.objects.restrict(user, Action.CHANGE).filter(pk=elder.pk).exists()
     return render(request, "elders/elder_detail.html", {
         "elder": elder,
         "contacts": elder.contacts.all(),
@@ -81,9 +85,39 @@ def elder_detail(request, pk: int):
         "assessments": assessment_queries.elder_panel(user, elder),
         "categories": [Category(c).label for c in elder.categories()],
         "reveal": {f: scoping.may_reveal(user, f) for f in PersonalField.values},
-        "can_change": Elder.objects.restrict(user, Action.CHANGE).filter(pk=pk).exists(),
+        "can_change": can_change,
         "can_set_status": scoping.can(user, Action.SET_STATUS),
+        # Who else sees this elder: for the region's workers, not for the linked people.
+        "linked": access.linked_accounts(elder) if scoping.is_region_scoped(user) else None,
+        "link_form": link_form or (LinkAccountForm() if can_change else None),
     })
+
+
+@login_required
+@require_POST
+def elder_link_account(request, pk: int):
+    elder = _visible_elder(request, pk, Action.CHANGE)
+    form = LinkAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            grant = access.link_account(elder, form.cleaned_data["username"], actor=request.user)
+        except access.LinkRefused as refused:
+            form.add_error("username", str(refused))
+        else:
+            messages.success(request, _("%(name)s can now see %(elder)s's record.") % {
+                "name": grant.user.full_name or grant.user.username, "elder": elder.name})
+            return redirect(reverse("elders:detail", args=[elder.pk]) + "#linked-accounts")
+    return _render_detail(request, elder, link_form=form)
+
+
+@login_required
+@require_POST
+def elder_unlink_account(request, pk: int, grant_pk: int):
+    elder = _visible_elder(request, pk, Action.CHANGE)
+    grant = access.unlink_account(elder, grant_pk, actor=request.user)
+    messages.success(request, _("%(name)s no longer sees %(elder)s's record.") % {
+        "name": grant.user.full_name or grant.user.username, "elder": elder.name})
+    return redirect(reverse("elders:detail", args=[elder.pk]) + "#linked-accounts")
 
 
 def _contacts_from(formset):

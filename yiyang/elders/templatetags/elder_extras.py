@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from yiyang.core.choices import PersonalField
 from yiyang.core.models import Region
-from yiyang.elders.choices import Relation
+from yiyang.elders.choices import GrantKind, Relation
 from yiyang.elders.models import Elder
 
 register = template.Library()
@@ -28,6 +28,7 @@ _LABELS = {
     "status_reason": gettext_lazy("Reason"),
     "contacts": gettext_lazy("Emergency contacts"),
     "condition_changed_on": gettext_lazy("Date of the change"),
+    "access": gettext_lazy("Linked account"),
 }
 
 
@@ -51,6 +52,10 @@ def field_value(value, name: str) -> str:
         return _("Yes") if value else _("No")
     if name == "contacts" and isinstance(value, list):
         return "; ".join(_contact(entry) for entry in value)
+    if name == "access" and isinstance(value, dict):  # elders.access.history_value
+        kind = dict(GrantKind.choices).get(value.get("kind"), value.get("kind"))
+        who = value.get("name") or value.get("username")
+        return f"{who} ({value.get('username')}, {kind})"
     if name == "region":
         region = Region.objects.filter(code=value).only("name").first()
         return f"{region.name} ({value})" if region else str(value)
