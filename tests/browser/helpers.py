@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import translation
 from playwright.sync_api import Page, expect
@@ -49,9 +51,12 @@ class QuickArgon2Hasher(Argon2PasswordHasher):
 
 def log_out(page: Page) -> None:
     """Press 退出; below 1200 px wide the menu is folded behind its toggle first."""
+    page.wait_for_load_state("load")  # Bootstrap's script handles the toggle
     toggle = page.locator(".navbar-toggler")
-    if toggle.is_visible():
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+        # Bootstrap's collapse slides open; a click while it moves missed the button once.
+        expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_test_id("logout").click()
     # Logged out once the login form is back: a page asked for before that would still
     # be served to the signed-in user (the login page itself redirects them away).
