@@ -210,7 +210,7 @@ def _aged_at_least(totals: dict, prefix: str, age: int, today: dt.date) -> int:
     )
     # The straddling year: count its shorter part directly (the year's total is in
     # the summary), so at most half a birth year of index entries is read.
-    active = Elder.objects.in_prefix(prefix).active()
+    active = _active_under(prefix)
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if bound - first <= last - bound:
         straddling = active.filter(birth_date__gte=first, birth_date__lte=bound).count()
@@ -298,16 +298,19 @@ def aged_by_child_and_sex(prefix: str, child_length: int, totals: dict, ages, to
     return result
 
 
-_CHILD_COLUMNS = {6: F("county_code"), 9: F("town_code"), 12: F("region_id")}
+def _active_under(prefix: str):
+    """Active elders under a region prefix, for counts over a birth-date range: the
+    prefix is a condition on the region column of the one birth-date index
+    (status, birth_date, sex, region), so the count reads that index alone."""
+    return _in_prefix(Elder.objects.active(), prefix).order_by()
 
 
 def _straddling_by_child_and_sex(prefix, child_length, totals, bound: dt.date) -> dict:
     """{(child, sex): elders born in bound's year on or before bound}."""
     year = bound.year
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    active = Elder.objects.in_prefix(prefix).active().order_by()
-    # The child's own column where there is one: the birth-date indexes hold it (and sex).
-    child = _CHILD_COLUMNS.get(child_length) or Substr("region_id", 1, child_length)
+    active = _active_under(prefix)
+    child = F("region_id") if child_length == 12 else Substr("region_id", 1, child_length)
     early = bound - first <= last - bound
     part = (active.filter(birth_date__gte=first, birth_date__lte=bound) if early
             else active.filter(birth_date__gt=bound, birth_date__lte=last))
