@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from yiyang.accounts.api import router as accounts_router
 from yiyang.alarms.api import router as alarms_router
 from yiyang.assessment.api import router as assessment_router
 from yiyang.core.api import InvalidInput, TokenAuth
@@ -30,6 +31,7 @@ api.add_router("/ledgers", ledgers_router)
 api.add_router("/services", services_router)
 api.add_router("/", alarms_router)  # /device-events, /devices, /alarms
 api.add_router("/dashboard", dashboard_router)
+api.add_router("/accounts", accounts_router)
 
 
 @api.exception_handler(Http404)
