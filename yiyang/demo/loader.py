@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Max
 
@@ -238,16 +239,26 @@ def create_accounts() -> list[tuple[str, str, str]]:
         ("family", Role.FAMILY, county, None, "郑家属"),
         ("volunteer", Role.VOLUNTEER, county, None, "王志愿"),
     ]
+    specs += _town_worker_specs(exclude=town)
+    hashed = make_password(DEMO_PASSWORD)  # one hash for all: Argon2 takes a quarter second
     accounts = []
     for number, (username, role, scope, org, full_name) in enumerate(specs, start=1):
         user = User(username=username, role=role, scope_region=scope, organisation=org,
-                    full_name=full_name, is_staff=role == Role.BUREAU_ADMIN)
-        user.set_password(DEMO_PASSWORD)
+                    full_name=full_name, is_staff=role == Role.BUREAU_ADMIN, password=hashed)
         user.set_phone(f"1390000{number:04d}")  # escalation reaches the demo workers by phone
         user.save()
         accounts.append((username, str(Role(role).label), scope.name))
     _grant_demo_access(orgs, village)
     return accounts
+
+
+def _town_worker_specs(*, exclude: Region) -> list[tuple]:
+    """A worker in every other town too (town01, town02, …, by town code), so that an
+    alarm anywhere in the demo county reaches a community worker (escalation falls back
+    from the village's workers to the town's)."""
+    towns = Region.objects.filter(level=4).order_by("code")
+    return [(f"town{n:02d}", Role.TOWN_WORKER, town, None, f"{town.name}专干")
+            for n, town in enumerate(towns, start=1) if town.pk != exclude.pk]
 
 
 def _grant_demo_access(orgs, village) -> None:

@@ -1,5 +1,6 @@
 """`yiyang demo`: build the synthetic county into the embedded database (once)."""
 
+import re
 from importlib import import_module
 
 from django.core.management import call_command
@@ -7,6 +8,8 @@ from django.core.management.base import BaseCommand
 
 from yiyang.core.models import Region, User
 from yiyang.demo.loader import DEMO_PASSWORD, build
+
+TOWN_WORKER_NAME = re.compile(r"^town\d{2}$")  # loader._town_worker_specs
 
 # Run in this order after the registry is built: each needs the elders and accounts.
 DEMO_MODULES = [
@@ -50,7 +53,15 @@ class Command(BaseCommand):
     def _print_accounts(self):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
+        town_workers = []
         for user in User.objects.select_related("scope_region").order_by("id"):
+            if TOWN_WORKER_NAME.match(user.username):
+                town_workers.append(user)
+                continue
             scope = user.scope_region.name if user.scope_region else ""
             self.stdout.write(f"  {user.username:<10} {user.get_role_display():<28} {scope}")
+        if town_workers:
+            first, last = town_workers[0], town_workers[-1]
+            self.stdout.write(f"  {first.username}…{last.username} {first.get_role_display()} "
+                              f"of the other {len(town_workers)} towns, numbered in code order")
         self.stdout.write("Open http://127.0.0.1:8000 and log in with one of them.")
