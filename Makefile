@@ -41,10 +41,10 @@ lint: $(TEST_STAMP)
 test-sqlite: $(TEST_STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-# The same suite again on PostgreSQL when it is reachable (browser flows run once, above).
+# The same suite again on PostgreSQL when it is reachable, browser flows included.
 test-postgres: $(TEST_STAMP)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; \
 	else echo "PostgreSQL at $(PG_URL) is not reachable: skipping the PostgreSQL run"; fi
 
 bench-registry: $(STAMP)
