@@ -10,17 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import socket
-import threading
 import time
 
 import openpyxl
 import pytest
-import uvicorn
-from django.db import connections
 from playwright.sync_api import expect
 
 from tests.alarms.helpers import event, make_device, town_b_operator
+from tests.asgi import serving
 from tests.browser.conftest import PASSWORD
 from tests.browser.helpers import zh
 from yiyang.alarms import intake
@@ -34,36 +31,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def asgi_url(county, monkeypatch):
-    """yiyang.asgi.application under uvicorn in a thread, on this test's database.
-
-    pytest-django's live server speaks HTTP only. The test database is a file, so the
-    server's threads open their own connections, as in production. The server runs
-    without its ticker: these flows need no timer, and escalation tests drive it
-    themselves."""
-    from yiyang.alarms import conf
-    from yiyang.asgi import application
-
-    monkeypatch.setattr(conf, "TICKER_IN_SERVER", False)
-    database = connections["default"]
-    assert database.vendor != "sqlite" or not database.is_in_memory_db(), \
-        "the server's threads would share the test's one connection"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", ws="websockets-sansio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def asgi_url(county):
+    """yiyang.asgi.application under uvicorn (tests/asgi.py): pytest-django's live
+    server speaks HTTP only."""
+    with serving() as base:
+        yield base
 
 
 def sign_in(page, base: str, username: str):
