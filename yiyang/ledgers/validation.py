@@ -56,8 +56,6 @@ _UNMEMOISED = frozenset({"id_number", "name", "address", "notes"})
 _MEMO_SIZE = 50_000
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
 _SPACES = re.compile(r"\s+")
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_LEGACY_ID_SHAPE = re.compile(r"^\d{15}$")
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
 
 
@@ -401,9 +399,9 @@ def _id_number(check, value) -> idcard.IdNumber:
         raise forms.ValidationError(_(
             "This ID number is in scientific notation (%(shown)s): its last digits are lost. "
             "Format the column as text and type the number again.") % {"shown": text})
-    if _LEGACY_ID_SHAPE.match(text):
+    if idcard.LEGACY_SHAPE.match(text):
         text = idcard.upgrade_legacy(text)
-    if not _ID_SHAPE.match(text):
+    if not idcard.SHAPE.match(text):
         raise forms.ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."))
     try:
         return idcard.parse(text)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_LEGACY_SHAPE = re.compile(r"^\d{15}$")
+SHAPE = re.compile(r"^\d{17}[\dX]$")
+LEGACY_SHAPE = re.compile(r"^\d{15}$")
 _SPACES = re.compile(r"\s+")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
 
@@ -52,9 +52,9 @@ def upgrade_legacy(number15: str) -> str:
 def parse(raw: str) -> IdNumber:
     """Validate an ID number and return it with the birth date and sex it encodes."""
     value = normalize(raw)
-    if _LEGACY_SHAPE.match(value):
+    if LEGACY_SHAPE.match(value):
         value = upgrade_legacy(value)
-    if not _SHAPE.match(value):
+    if not SHAPE.match(value):
         raise InvalidIdNumber("an ID number has 18 characters: 17 digits and a digit or X")
     try:
         birth_date = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
