@@ -87,5 +87,11 @@
       });
     });
     show(form);
+    // A choice made while the page was still loading came before htmx listened for
+    // changes: ask for the level it gives now.
+    const radios = Array.from(form.querySelectorAll("input[type=radio]"));
+    if (radios.some((radio) => radio.checked !== radio.defaultChecked)) {
+      form.dispatchEvent(new Event("change", { bubbles: true }));
+    }
   });
 })();
